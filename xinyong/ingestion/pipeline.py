@@ -1,0 +1,528 @@
+"""The ingestion pipeline: one path for the CLI, the web upload and the API.
+
+    read (stream) → map headers → validate rows (catalog) → resolve subjects → dedupe →
+    store records + change feed (one transaction per batch) → error file, summary, audit
+
+A batch is atomic: it is processed in one database transaction, so a crash or a file-level
+failure half-way leaves nothing stored. Resubmitting a file, or a record with the same source
+record id, stores nothing twice (the row counts as unchanged).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from xinyong.catalog.registry import Catalog, Item, get_catalog
+from xinyong.common import db
+from xinyong.common.calendar import calendar
+from xinyong.common.crypto import encrypt, lookup_hash
+from xinyong.common.errors import FileRejected, XinyongError
+from xinyong.common.masking import mask_value
+from xinyong.common.normalize import normalize_code, normalize_name
+from xinyong.records.models import ChangeEvent, Record, RecordHistory
+from xinyong.records.publication import (
+    PeriodError,
+    authority_level_for,
+    disclosure_for,
+    publication_for,
+    reporting_deadline,
+)
+from xinyong.records.services import UPDATABLE, records_withdraw, snapshot
+from xinyong.records.services import jsonable as _jsonable
+from xinyong.subjects.models import KIND_CHOICES, Subject, SubjectName
+from xinyong.subjects.services import SubjectRef, SubjectResolver
+
+from .errorfile import ErrorFileWriter
+from .models import Batch, BatchError, ReviewItem
+from .readers import RowProblem, open_table
+from .validation import RowValidator
+
+log = logging.getLogger("xinyong.ingestion")
+KIND_LABELS = dict(KIND_CHOICES)
+LEGACY_ROLES = ("reg_no", "org_code", "tax_no", "institution_no", "social_org_no")
+RECORD_COLUMNS = [
+    "id", "item_code", "department_id", "subject_id", "batch_id", "row_no", "source_id",
+    "content_hash", "document_no", "decided_on", "valid_from", "valid_until", "severity",
+    "authority_level", "disclosure", "publish_from", "publish_until", "repair_from",
+    "publication_rule", "report_deadline", "on_time", "status", "version", "data",
+    "received_at", "updated_at",
+]
+EVENT_COLUMNS = ["at", "entity", "entity_id", "subject_id", "item_code", "op", "batch_id"]
+
+
+def batch_dir(batch: Batch) -> Path:
+    return Path(settings.XINYONG["BATCH_DIR"]) / str(batch.public_id)
+
+
+def progress_path(batch: Batch) -> Path:
+    return batch_dir(batch) / "progress.json"
+
+
+def read_progress(batch: Batch) -> dict:
+    try:
+        return json.loads(progress_path(batch).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass
+class _Row:
+    row_no: int
+    raw: dict
+    values: dict
+    ref: SubjectRef
+    source_id: str
+    content_hash: str
+    reason: str = ""
+
+
+class BatchRun:
+    """Processes one batch. Construct, then `run()` inside a transaction."""
+
+    def __init__(self, batch: Batch, *, catalog: Catalog | None = None, on_progress: Callable[[dict], None] | None = None):
+        self.batch = batch
+        self.catalog = catalog or get_catalog()
+        self.item: Item = self.catalog.items[batch.item_code]
+        self.department = batch.department
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
+        self.calendar = calendar()
+        self.validator = RowValidator(self.item, today=self.today, mode=batch.mode, regions=set(self.catalog.regions))
+        self.resolver = SubjectResolver(source=f"batch:{batch.id}")
+        self.errors = ErrorFileWriter(batch_dir(batch) / "errors.csv")
+        self.on_progress = on_progress
+        self.counts = {"total": 0, "accepted": 0, "rejected": 0, "unchanged": 0, "to_review": 0}
+        self.stored_errors: list[BatchError] = []
+        self.seen: dict[str, int] = {}
+        self.headers: list[str] = []
+        self._enc_cache: dict[str, str] = {}
+        roles = self.item.roles
+        self.f_name = roles["subject_name"]
+        self.f_category = roles.get("subject_category")
+        self.f_uscc = roles.get("uscc")
+        self.f_id = roles.get("id_number")
+        self.f_source = roles.get("source_id")
+        self.f_doc = roles.get("document_no")
+        self.f_decided = roles["decided_on"]
+        self.f_valid_from = roles.get("valid_from")
+        self.f_valid_until = roles.get("valid_until")
+        self.f_severity = roles.get("severity")
+        self.legacy = [(r, roles[r]) for r in LEGACY_ROLES if r in roles]
+        self.sensitive = [(f.name, f.sensitive) for f in self.item.fields if f.sensitive]
+        self.field_order = [f.name for f in self.item.fields]
+        self.key_fields = self.item.key_fields
+        self.kind_hint = None
+        if self.item.kind == "registration" and len(self.item.subject_kinds) == 1:
+            self.kind_hint = self.item.subject_kinds[0]
+        self.db_now = db.db_datetime(self.now)
+        self.max_errors = settings.XINYONG["MAX_STORED_ERRORS"]
+        self.chunk_rows = settings.XINYONG["CHUNK_ROWS"]
+        self._last_progress = 0.0
+
+    # ------------------------------------------------------------------ driver
+    def run(self, path: Path) -> None:
+        table = open_table(path, filename=self.batch.filename, max_cell_chars=settings.XINYONG["MAX_CELL_CHARS"])
+        self.batch.format = table.format
+        self.batch.encoding = table.encoding
+        chunk: list = []
+        first = True
+        for row_no, raw in table.rows():
+            if first:
+                first = False
+                if table.format in ("csv", "xlsx"):
+                    self._check_header(table.headers)
+                    self.headers = table.headers
+                else:
+                    self.headers = [f.label for f in self.validator.fields]
+            chunk.append((row_no, raw))
+            if len(chunk) >= self.chunk_rows:
+                self._process(chunk)
+                chunk = []
+                self._progress(row_no)
+        if chunk:
+            self._process(chunk)
+        self._progress(None, final=True)
+        if self.validator.unknown_columns:
+            self.batch.warnings = [f"未识别的列已忽略：{'、'.join(self.validator.unknown_columns[:20])}"]
+
+    def _check_header(self, headers: list[str]) -> None:
+        missing = self.validator.map_headers(headers)
+        if missing:
+            raise FileRejected(
+                f"缺少必填列：{'、'.join(missing)}（可下载该信息项的模板核对表头）",
+                code="missing_columns",
+                fields={"columns": missing},
+            )
+        if self.batch.mode == "withdraw" and not self.validator.withdraw_reason_header:
+            raise FileRejected("撤销时须有“撤销原因”列", code="missing_columns", fields={"columns": ["撤销原因"]})
+        known = [h for h in headers if h]
+        if known and not self.validator._mapping:
+            raise FileRejected("表头中没有任何可识别的列，请确认所选信息项与文件一致", code="no_known_columns")
+
+    def _progress(self, row_no, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self._last_progress < 0.5:
+            return
+        self._last_progress = now
+        state = {**self.counts, "row": row_no, "final": final, "at": timezone.now().isoformat()}
+        path = progress_path(self.batch)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, path)
+        if self.on_progress:
+            self.on_progress(state)
+
+    # ------------------------------------------------------------------ rows
+    def _reject(self, row_no: int, raw: dict | None, errors: list[tuple[str, str]]) -> None:
+        self.counts["rejected"] += 1
+        if raw is not None and self.batch.format in ("json", "ndjson"):
+            extracted = self.validator.extract(raw)
+            raw = {self.item.field_map[k].label: v for k, v in extracted.items()}
+        self.errors.write(row_no, raw, errors, self.headers)
+        if len(self.stored_errors) < self.max_errors:
+            for label, msg in errors[:5]:
+                self.stored_errors.append(BatchError(batch=self.batch, row_no=row_no, field=label[:100], message=msg[:500]))
+
+    def _prepare(self, row_no: int, raw) -> _Row | None:
+        if isinstance(raw, RowProblem):
+            self._reject(row_no, None, [("", raw.message)])
+            return None
+        values, errors = self.validator.validate(self.validator.extract(raw))
+        reason = ""
+        if self.batch.mode == "withdraw":
+            reason = str(raw.get(self.validator.withdraw_reason_header) or "").strip()
+            if not reason:
+                errors.append(("撤销原因", "必填项“撤销原因”为空"))
+            elif len(reason) > 500:
+                errors.append(("撤销原因", "撤销原因超过500个字符"))
+        if errors:
+            self._reject(row_no, raw, errors)
+            return None
+        ref = SubjectRef(
+            name=values.get(self.f_name, ""),
+            category=values.get(self.f_category) if self.f_category else None,
+            uscc=values.get(self.f_uscc) if self.f_uscc else None,
+            id_number=values.get(self.f_id) if self.f_id else None,
+            id_type=values.get("id_type"),
+            legacy=[(scheme, normalize_code(values[f])) for scheme, f in self.legacy if values.get(f)],
+            kind_hint=self.kind_hint,
+        )
+        if ref.category == "自然人":
+            ref.uscc = None
+        source_id = values.get(self.f_source) if self.f_source else None
+        if not source_id:
+            key = "\x1f".join([self.item.code, ref.key(lookup_hash)] + [str(_jsonable(values.get(k, ""))) for k in self.key_fields])
+            source_id = "k:" + hashlib.blake2b(key.encode("utf-8"), digest_size=15).hexdigest()
+        first = self.seen.get(source_id)
+        if first is not None:
+            self._reject(row_no, raw, [("", f"与第{first}行是同一条记录（重复）")])
+            return None
+        self.seen[source_id] = row_no
+        canon = "\x1f".join(str(_jsonable(values.get(k, ""))) for k in self.field_order)
+        content_hash = hashlib.blake2b(canon.encode("utf-8"), digest_size=16).hexdigest()
+        return _Row(row_no, raw, values, ref, source_id, content_hash, reason)
+
+    def _process(self, chunk: list) -> None:
+        rows: list[_Row] = []
+        for row_no, raw in chunk:
+            self.counts["total"] += 1
+            prepared = self._prepare(row_no, raw)
+            if prepared:
+                rows.append(prepared)
+        if not rows:
+            return
+        resolutions = self.resolver.resolve([r.ref for r in rows])
+        existing = self._existing([r.source_id for r in rows])
+        inserts, updates, withdrawals, registrations, reviews = [], [], [], [], []
+        mode = self.batch.mode
+        for row, res in zip(rows, resolutions, strict=True):
+            if res.subject_id is None:
+                if mode != "submit":
+                    self._reject(row.row_no, row.raw, [("", "未找到要" + ("更正" if mode == "correct" else "撤销") + "的记录")])
+                    continue
+                reviews.append((row, res))
+                continue
+            if res.kind not in self.item.subject_kinds:
+                self._reject(row.row_no, row.raw, [("", f"信息项“{self.item.name}”不适用于{KIND_LABELS.get(res.kind, res.kind)}")])
+                continue
+            ex = existing.get(row.source_id)
+            if mode == "submit":
+                if ex is None:
+                    inserts.append((row, res.subject_id))
+                elif ex["status"] == "withdrawn":
+                    self._reject(row.row_no, row.raw, [("", "该记录已被撤销，不能再次报送；如确需恢复，请联系信用中心")])
+                elif ex["content_hash"] == row.content_hash:
+                    self.counts["unchanged"] += 1
+                else:
+                    self._reject(row.row_no, row.raw, [("", "该记录已报送过且内容不同；如需修改，请以“更正”方式报送")])
+            elif mode == "correct":
+                if ex is None:
+                    self._reject(row.row_no, row.raw, [("", "未找到要更正的记录（按" + "、".join(self.item.field_map[k].label for k in self.key_fields) + "匹配）")])
+                elif ex["status"] != "active":
+                    self._reject(row.row_no, row.raw, [("", "该记录已撤销或已修复，不能更正")])
+                elif ex["content_hash"] == row.content_hash:
+                    self.counts["unchanged"] += 1
+                else:
+                    updates.append((row, ex, res.subject_id))
+            else:  # withdraw
+                if ex is None:
+                    self._reject(row.row_no, row.raw, [("", "未找到要撤销的记录")])
+                elif ex["status"] == "withdrawn":
+                    self.counts["unchanged"] += 1
+                else:
+                    withdrawals.append((row, ex))
+            if self.item.kind == "registration" and mode != "withdraw" and (ex is None or ex["content_hash"] != row.content_hash):
+                registrations.append((row, res.subject_id))
+        self._write_inserts(inserts)
+        self._write_updates(updates)
+        self._write_withdrawals(withdrawals)
+        self._apply_registrations(registrations)
+        self._write_reviews(reviews)
+
+    def _existing(self, source_ids: list[str]) -> dict[str, dict]:
+        out = {}
+        for i in range(0, len(source_ids), 2000):
+            part = source_ids[i : i + 2000]
+            for r in Record.objects.filter(item_code=self.item.code, department_id=self.department.id, source_id__in=part).values(
+                "id", "source_id", "content_hash", "status", "version", "subject_id"
+            ):
+                out[r["source_id"]] = r
+        return out
+
+    # ------------------------------------------------------------------ writes
+    def _record_columns(self, row: _Row) -> dict:
+        values = row.values
+        item = self.item
+        try:
+            pub = publication_for(item, values, self.catalog)
+        except PeriodError as exc:
+            raise _RowRejected(str(exc)) from exc
+        decided = values[self.f_decided]
+        deadline = reporting_deadline(item, decided, self.calendar)
+        data = {k: _jsonable(v) for k, v in values.items()}
+        if self.sensitive:
+            enc = {}
+            for name, kind in self.sensitive:
+                value = values.get(name)
+                if value:
+                    token = self._enc_cache.get(value)
+                    if token is None:
+                        token = self._enc_cache[value] = encrypt(str(value))
+                    enc[name] = token
+                    data[name] = mask_value(kind, value)
+            if enc:
+                data["_enc"] = enc
+        valid_until = values.get(self.f_valid_until) if self.f_valid_until else None
+        valid_from = values.get(self.f_valid_from) if self.f_valid_from else None
+        return {
+            "document_no": str(values.get(self.f_doc, ""))[:100] if self.f_doc else "",
+            "decided_on": decided,
+            "valid_from": valid_from if isinstance(valid_from, date) else None,
+            "valid_until": valid_until if isinstance(valid_until, date) else None,
+            "severity": values.get(self.f_severity, "") if self.f_severity else "",
+            "authority_level": authority_level_for(item, values, self.department.level),
+            "disclosure": disclosure_for(item, values),
+            "publish_from": pub.publish_from,
+            "publish_until": pub.publish_until,
+            "repair_from": pub.repair_from,
+            "publication_rule": pub.rule,
+            "report_deadline": deadline,
+            "on_time": (self.today <= deadline) if deadline else None,
+            "data": data,
+        }
+
+    def _write_inserts(self, inserts: list) -> None:
+        if not inserts:
+            return
+        prepared = []
+        for row, subject_id in inserts:
+            try:
+                cols = self._record_columns(row)
+            except _RowRejected as exc:
+                self._reject(row.row_no, row.raw, [("公示截止期", str(exc))])
+                continue
+            prepared.append((row, subject_id, cols))
+        if not prepared:
+            return
+        ids = db.allocate_ids(Record, len(prepared))
+        d = db.db_date
+        rows = []
+        events = []
+        batch_id, dept_id, code, now = self.batch.id, self.department.id, self.item.code, self.db_now
+        for rid, (row, subject_id, c) in zip(ids, prepared, strict=True):
+            rows.append((
+                rid, code, dept_id, subject_id, batch_id, row.row_no, row.source_id, row.content_hash,
+                c["document_no"], d(c["decided_on"]), d(c["valid_from"]), d(c["valid_until"]), c["severity"],
+                c["authority_level"], c["disclosure"], d(c["publish_from"]), d(c["publish_until"]), d(c["repair_from"]),
+                c["publication_rule"], d(c["report_deadline"]), c["on_time"], "active", 1, db.db_json(c["data"]),
+                now, now,
+            ))
+            events.append((now, "record", rid, subject_id, code, "ADD", batch_id))
+        db.insert_rows(Record, RECORD_COLUMNS, rows)
+        db.insert_rows(ChangeEvent, EVENT_COLUMNS, events)
+        self.counts["accepted"] += len(rows)
+
+    def _write_updates(self, updates: list) -> None:
+        if not updates:
+            return
+        ids = [ex["id"] for _, ex, _ in updates]
+        current = Record.objects.in_bulk(ids)
+        histories, changed, events = [], [], []
+        for row, ex, subject_id in updates:
+            record = current[ex["id"]]
+            try:
+                cols = self._record_columns(row)
+            except _RowRejected as exc:
+                self._reject(row.row_no, row.raw, [("公示截止期", str(exc))])
+                continue
+            histories.append(RecordHistory(record=record, version=record.version, action="correct", state=snapshot(record), batch=self.batch, actor_label=self.batch.actor_label))
+            for k, v in cols.items():
+                setattr(record, k, v)
+            record.subject_id = subject_id
+            record.content_hash = row.content_hash
+            record.version += 1
+            record.batch = self.batch
+            record.row_no = row.row_no
+            record.updated_at = self.now
+            changed.append(record)
+            events.append(ChangeEvent(at=self.now, entity="record", entity_id=record.id, subject_id=subject_id, item_code=record.item_code, op="MOD", batch_id=self.batch.id))
+        RecordHistory.objects.bulk_create(histories)
+        Record.objects.bulk_update(changed, [*UPDATABLE, "subject_id", "content_hash", "version", "batch", "row_no", "updated_at"])
+        ChangeEvent.objects.bulk_create(events)
+        self.counts["accepted"] += len(changed)
+
+    def _write_withdrawals(self, withdrawals: list) -> None:
+        if not withdrawals:
+            return
+        current = Record.objects.in_bulk([ex["id"] for _, ex in withdrawals])
+        records = [current[ex["id"]] for _, ex in withdrawals]
+        reasons = [row.reason for row, _ in withdrawals]
+        self.counts["accepted"] += records_withdraw(records=records, reasons=reasons, actor_label=self.batch.actor_label, batch=self.batch, now=self.now)
+
+    def _apply_registrations(self, registrations: list) -> None:
+        if not registrations:
+            return
+        roles = self.item.roles
+        subjects = Subject.objects.in_bulk([sid for _, sid in registrations])
+        names, changed, events = [], {}, []
+        for row, sid in registrations:
+            s = subjects[sid]
+            v = row.values
+            name = v.get(roles["subject_name"], "")
+            if name and s.name != name:
+                key = normalize_name(name)
+                if key != s.name_key:
+                    SubjectName.objects.filter(subject_id=sid, valid_to__isnull=True).update(valid_to=self.today)
+                    names.append(SubjectName(subject_id=sid, name=name, name_key=key, valid_from=self.today, source=f"batch:{self.batch.id}"))
+                s.name, s.name_key = name[:200], key[:200]
+            status = v.get(roles.get("subject_status", ""), "")
+            if status:
+                s.status = status
+            if v.get("legal_rep"):
+                s.legal_rep = v["legal_rep"][:50]
+            s.registered_on = v.get(roles["decided_on"])
+            if self.kind_hint:
+                s.kind = self.kind_hint
+            s.registered = True
+            changed[sid] = s
+            events.append(ChangeEvent(at=self.now, entity="subject", entity_id=sid, subject_id=sid, item_code=self.item.code, op="MOD", batch_id=self.batch.id))
+        SubjectName.objects.bulk_create(names)
+        Subject.objects.bulk_update(list(changed.values()), ["name", "name_key", "status", "legal_rep", "registered_on", "kind", "registered"])
+        ChangeEvent.objects.bulk_create(events)
+
+    def _write_reviews(self, reviews: list) -> None:
+        if not reviews:
+            return
+        items = []
+        for row, res in reviews:
+            payload = {"values": {k: _jsonable(v) for k, v in row.values.items()}, "source_id": row.source_id, "content_hash": row.content_hash}
+            if self.sensitive:
+                payload["values"] = {k: (mask_value(dict(self.sensitive)[k], v) if k in dict(self.sensitive) else v) for k, v in payload["values"].items()}
+                payload["_enc"] = {k: encrypt(str(row.values[k])) for k, _ in self.sensitive if row.values.get(k)}
+            items.append(ReviewItem(batch=self.batch, row_no=row.row_no, subject_name=row.ref.name[:200], name_key=normalize_name(row.ref.name)[:200], reason=res.review_reason or "", candidates=res.candidates, payload=payload))
+        ReviewItem.objects.bulk_create(items)
+        self.counts["to_review"] += len(items)
+
+
+class _RowRejected(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------- entry points
+def batch_process(batch: Batch, *, on_progress: Callable[[dict], None] | None = None) -> Batch:
+    """Run a queued batch to the end: succeeded (with row errors, maybe) or failed (nothing stored)."""
+    from xinyong.security.services import Actor, audit_log
+
+    batch.status = "running"
+    batch.started_at = timezone.now()
+    batch.save(update_fields=["status", "started_at"])
+    run = BatchRun(batch, on_progress=on_progress)
+    path = Path(batch.file_path)
+    try:
+        with transaction.atomic():
+            run.run(path)
+            BatchError.objects.bulk_create(run.stored_errors)
+            _finish(batch, run, "succeeded")
+    except XinyongError as exc:
+        run.errors.discard()
+        _finish(batch, run, "failed", message=exc.message, code=exc.code, keep_counts=False)
+    except IntegrityError as exc:
+        run.errors.discard()
+        log.warning("batch conflict", extra={"batch": batch.id, "error": str(exc)})
+        _finish(batch, run, "failed", message="与同时进行的另一批次报送了相同记录，本批次未保存任何数据，请稍后重新提交", code="conflict", keep_counts=False)
+    except (DatabaseError, OSError, MemoryError) as exc:
+        run.errors.discard()
+        log.exception("batch failed", extra={"batch": batch.id})
+        _finish(batch, run, "failed", message=f"处理中断（{type(exc).__name__}），本批次未保存任何数据，请重新提交；如多次失败请联系信用中心", code="internal_error", keep_counts=False)
+    finally:
+        _cleanup_upload(batch)
+    actor = Actor(type="key" if batch.api_key_id else "user" if batch.created_by_id else "system", label=batch.actor_label or "系统", user_id=batch.created_by_id, key_id=batch.api_key_id, department_id=batch.department_id)
+    audit_log(actor=actor, action=f"batch.{batch.mode}", object_type="batch", object_id=batch.id, detail=batch.summary())
+    return batch
+
+
+def _finish(batch: Batch, run: BatchRun, status: str, *, message: str = "", code: str = "", keep_counts: bool = True) -> None:
+    batch.status = status
+    batch.finished_at = timezone.now()
+    counts = run.counts
+    batch.total_rows = counts["total"]
+    if keep_counts:
+        batch.accepted, batch.rejected = counts["accepted"], counts["rejected"]
+        batch.unchanged, batch.to_review = counts["unchanged"], counts["to_review"]
+        path = run.errors.close()
+        batch.error_file = str(path) if path else ""
+    else:
+        batch.accepted = batch.unchanged = batch.to_review = 0
+        batch.rejected = 0
+        batch.error_file = ""
+    batch.message = message
+    batch.error_code = code
+    batch.save()
+    state = {**counts, "final": True, "status": status}
+    path = progress_path(batch)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(state), encoding="utf-8")
+
+
+def _cleanup_upload(batch: Batch) -> None:
+    """The uploaded file holds personal data: it is not kept once processed (its hash is)."""
+    try:
+        p = Path(batch.file_path)
+        if p.is_file() and batch_dir(batch) in p.parents:
+            p.unlink()
+    except OSError:
+        log.warning("could not remove upload", extra={"batch": batch.id})
+

@@ -1,0 +1,175 @@
+"""Settings shared by every environment. DATABASE_URL switches SQLite / PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+import dj_database_url
+
+from .env import BASE_DIR, env_bool, env_int, env_str, read_key, var_dir
+
+VAR_DIR = var_dir()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("XINYONG_DEBUG", False)
+GENERATE_KEYS = env_bool("XINYONG_GENERATE_KEYS", True)
+
+
+def _fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+SECRET_KEY = read_key("XINYONG_SECRET_KEY", "django_secret.key", generate=GENERATE_KEYS)
+# Field encryption keys (Fernet), newest first, comma separated: rotation keeps old keys readable.
+FIELD_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in read_key(
+        "XINYONG_FIELD_KEYS", "field.keys", generate=GENERATE_KEYS, make=_fernet_key
+    ).split(",")
+    if k.strip()
+]
+# Keyed hash (HMAC-SHA256) for looking up ID numbers without storing them in clear.
+LOOKUP_HASH_KEY = read_key("XINYONG_LOOKUP_KEY", "lookup.key", generate=GENERATE_KEYS)
+
+ALLOWED_HOSTS = [h.strip() for h in (env_str("XINYONG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver") or "").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o for o in (env_str("XINYONG_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "xinyong.common",
+    "xinyong.security",
+    "xinyong.catalog",
+    "xinyong.subjects",
+    "xinyong.records",
+    "xinyong.ingestion",
+    "xinyong.portal",
+    "xinyong.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "xinyong.urls"
+WSGI_APPLICATION = "xinyong.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_sqlite = f"sqlite:///{VAR_DIR / 'xinyong.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_sqlite), conn_max_age=env_int("XINYONG_DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers go on while an ingestion batch writes; IMMEDIATE avoids lock upgrades.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(VAR_DIR / "media")}},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/dept/"
+LOGOUT_REDIRECT_URL = "/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("XINYONG_SESSION_SECONDS", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Uploads: stream to disk above 2.5 MB; whole files are never read into memory.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads")
+(VAR_DIR / "uploads").mkdir(parents=True, exist_ok=True)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("XINYONG_API_MAX_BODY_MB", 50) * 1024 * 1024
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("XINYONG_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "xinyong.common.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": env_str("XINYONG_LOG_LEVEL", "WARNING")},
+    "loggers": {"xinyong": {"level": env_str("XINYONG_LOG_LEVEL", "INFO"), "propagate": True}},
+}
+
+# ---- platform settings (see docs/operations.md) ----
+XINYONG = {
+    # files larger than this are refused at the door, with a clear message
+    "MAX_UPLOAD_MB": env_int("XINYONG_MAX_UPLOAD_MB", 256),
+    # files larger than this (or with more rows) are processed as background jobs from the web/API
+    "SYNC_MAX_BYTES": env_int("XINYONG_SYNC_MAX_KB", 2048) * 1024,
+    # a single cell longer than this is a file-level error (protects memory)
+    "MAX_CELL_CHARS": env_int("XINYONG_MAX_CELL_CHARS", 100_000),
+    # rows processed per chunk in the pipeline
+    "CHUNK_ROWS": env_int("XINYONG_CHUNK_ROWS", 5000),
+    # errors kept in the database per batch (all of them go to the error file)
+    "MAX_STORED_ERRORS": env_int("XINYONG_MAX_STORED_ERRORS", 1000),
+    "BATCH_DIR": str(VAR_DIR / "batches"),
+    "CATALOG_DIR": str(BASE_DIR / "xinyong" / "catalog" / "definitions"),
+}
