@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from xinyong.api import api
 
 admin.site.site_header = "信用吉林 · 信用中心管理"
 admin.site.site_title = "信用吉林管理"
@@ -7,4 +9,8 @@ admin.site.index_title = "平台管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/", include("xinyong.security.urls")),
+    path("dept/", include("xinyong.ingestion.urls")),
+    path("", include("xinyong.portal.urls")),
 ]
