@@ -7,7 +7,7 @@ DEMO_SUBJECTS ?= 5000
 DEMO_SEED ?= 2014
 PORT ?= 8000
 
-.PHONY: demo test test-pg test-browser lint bench serve clean venv
+.PHONY: demo test test-pg test-browser ci lint bench serve clean venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ test: $(STAMP)
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser
+
+# the suite on a throwaway PostgreSQL server that .ci/run starts and removes (see docs/operations.md)
+test-pg: $(STAMP)
+	bash .ci/run postgres
+
+# everything CI runs: SQLite, PostgreSQL, the xinyong command on PostgreSQL, browser tests
+ci:
+	bash .ci/run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -74,3 +74,21 @@ def test_individual_id_number_is_never_stored_in_clear(ingest, penalty_row, id_n
     assert person.id_masked == number[:6] + "********" + number[-4:]
     assert number not in person.id_encrypted and number not in str(Record.objects.get().data)
     assert person.display_name == "王*明"
+
+
+def test_a_row_naming_its_subject_only_by_name_is_matched_exactly_or_queued(ingest, penalty_row, uscc):
+    from xinyong.ingestion.models import ReviewItem
+
+    code = uscc("220102")
+    ingest([penalty_row(code=code, 行政相对人名称="长春市宏达商贸(集团)有限公司")])
+    # the same name typed elsewhere: full-width brackets and a stray space → the same subject
+    same = penalty_row(统一社会信用代码="", 行政相对人名称="长春市宏达商贸（集团） 有限公司")
+    # a name no subject has → review queue, never a guess
+    unknown = penalty_row(统一社会信用代码="", 行政相对人名称="长春市宏达商贸有限公司")
+    batch = ingest([same, unknown])
+    assert (batch.accepted, batch.rejected, batch.to_review) == (1, 0, 1)
+    matched = Record.objects.get(batch=batch)
+    assert matched.subject.uscc == code
+    review = ReviewItem.objects.get(batch=batch)
+    assert review.row_no == 3 and review.subject_id is None
+    assert review.reason == "仅有名称，未找到名称完全一致的主体"

@@ -17,8 +17,9 @@ from threading import Lock
 
 from django.conf import settings
 
+from xinyong.common.calendar import load_calendar
 from xinyong.common.errors import CatalogError
-from xinyong.common.yamlconf import LDict, load_yaml, where
+from xinyong.common.yamlconf import LDict, LList, load_yaml, where
 
 FIELD_TYPES = {
     "text", "string", "enum", "date", "decimal", "integer", "year", "uscc", "id_number",
@@ -48,6 +49,7 @@ FIELD_KEYS = {
     "decimals", "not_future", "not_before", "allow", "role", "sensitive", "public", "aliases",
     "help", "pattern", "pattern_message", "map",
 }
+SYSTEM_KEYS = {"code", "name", "province", "now", "city", "county", "role", "no_office"}
 ITEM_KEYS = {
     "code", "name", "kind", "owner", "owners", "levels", "nature", "disclosure",
     "disclosure_rules", "subject_kinds", "publication", "reporting_deadline", "legal_basis",
@@ -168,6 +170,7 @@ class RowRule:
     require: tuple[str, ...] = ()
     require_any: tuple[str, ...] = ()
     message: str = ""
+    source: str = ""  # file:line of the rule, for messages
 
 
 @dataclass(frozen=True)
@@ -448,76 +451,131 @@ def _field(spec: dict, library: dict[str, dict], where_: str) -> FieldDef:
     )
 
 
-def _expand_fields(entries, library, groups, where_) -> list[FieldDef]:
+def _entry_where(entries, index: int, fallback: str) -> str:
+    return entries.where(index) if isinstance(entries, LList) else fallback
+
+
+def _expand_fields(entries, library, groups, where_, _seen: tuple = ()) -> list[FieldDef]:
     out: list[FieldDef] = []
-    for entry in entries or []:
-        here = where(entry) if isinstance(entry, LDict) else where_
+    if not isinstance(entries, list):
+        raise CatalogError(f"{where_}: 字段列表应为列表")
+    for index, entry in enumerate(entries):
+        here = where(entry) if isinstance(entry, LDict) else _entry_where(entries, index, where_)
         if isinstance(entry, str) and entry.startswith("$"):
             group = groups.get(entry[1:])
             if group is None:
-                raise CatalogError(f"{where_}: 未定义的字段组 {entry!r}")
-            out.extend(_expand_fields(group, library, groups, where_))
+                raise CatalogError(f"{here}: 未定义的字段组 {entry!r}（fields.yaml 的 groups 中没有 {entry[1:]}）")
+            if entry in _seen:
+                raise CatalogError(f"{here}: 字段组 {entry!r} 循环引用")
+            out.extend(_expand_fields(group, library, groups, here, (*_seen, entry)))
         elif isinstance(entry, str):
             if entry not in library:
-                raise CatalogError(f"{where_}: 未定义的共享字段 {entry!r}")
-            out.append(_field({"use": entry}, library, where_))
+                raise CatalogError(f"{here}: 未定义的共享字段 {entry!r}（fields.yaml 的 fields 中没有它；自定义字段须写 name、label、type）")
+            out.append(_field({"use": entry}, library, here))
         elif isinstance(entry, dict):
             out.append(_field(entry, library, here))
         else:
-            raise CatalogError(f"{where_}: 无法识别的字段条目 {entry!r}")
+            raise CatalogError(f"{here}: 无法识别的字段条目 {entry!r}")
     return out
 
 
 def _row_rules(entries, shared: dict, where_: str) -> list[RowRule]:
     rules: list[RowRule] = []
-    for entry in entries or []:
+    if entries is None:
+        return rules
+    if not isinstance(entries, list):
+        raise CatalogError(f"{where_}: row_rules 应为列表")
+    for index, entry in enumerate(entries):
         if isinstance(entry, str) and entry.startswith("$"):
             if entry[1:] not in shared:
-                raise CatalogError(f"{where_}: 未定义的行规则组 {entry!r}")
-            rules.extend(_row_rules(shared[entry[1:]], shared, where_))
+                raise CatalogError(f"{_entry_where(entries, index, where_)}: 未定义的行规则组 {entry!r}")
+            rules.extend(_row_rules(shared[entry[1:]], {}, where_))
             continue
-        here = where(entry)
+        here = where(entry) if isinstance(entry, LDict) else _entry_where(entries, index, where_)
         if not isinstance(entry, dict) or "when" not in entry:
             raise CatalogError(f"{here}: 行规则须有 when")
+        unknown = set(entry) - {"when", "require", "require_any", "message"}
+        if unknown:
+            raise CatalogError(f"{here}: 行规则中有未知的键 {sorted(unknown)}")
+        if not entry.get("require") and not entry.get("require_any"):
+            raise CatalogError(f"{here}: 行规则须有 require 或 require_any")
         rules.append(
             RowRule(
                 when=_cond(entry["when"], here),
                 require=tuple(entry.get("require") or ()),
                 require_any=tuple(entry.get("require_any") or ()),
                 message=str(entry.get("message", "")),
+                source=here,
             )
         )
     return rules
 
 
+_PERIOD_KEYS = {"publish", "min", "max"}
+_VERSION_KEYS = {"effective_from", "basis", "periods", "until_field", "default"}
+_RULE_SET_KEYS = {"title", "select_by", "from", "by", "versions"}
+_REFERENCE_DAYS = (date(2001, 1, 31), date(2003, 8, 31), date(2004, 2, 29))
+
+
+def _period(spec, here: str) -> Period:
+    if spec is None:
+        return Period()
+    if not isinstance(spec, dict):
+        raise CatalogError(f"{here}: 公示期限应写作 {{publish: true/false, min: 3M, max: 1Y}}")
+    pw = where(spec) if isinstance(spec, LDict) else here
+    unknown = set(spec) - _PERIOD_KEYS
+    if unknown:
+        raise CatalogError(f"{pw}: 公示期限中有未知的键 {sorted(unknown)}（可用: publish, min, max）")
+    publish = spec.get("publish", True)
+    if not isinstance(publish, bool):
+        raise CatalogError(f"{pw}: publish 应为 true 或 false")
+    period = Period(
+        publish=publish,
+        min=Duration.parse(spec["min"], where(spec, "min")) if spec.get("min") is not None else None,
+        max=Duration.parse(spec["max"], where(spec, "max")) if spec.get("max") is not None else None,
+    )
+    # months are not a fixed number of days: compare on days where month ends differ
+    if period.min and period.max and any(period.min.after(d) > period.max.after(d) for d in _REFERENCE_DAYS):
+        raise CatalogError(f"{pw}: 最短公示期 {period.min} 长于最长公示期 {period.max}")
+    return period
+
+
 def _load_rule_sets(data, fname) -> dict[str, RuleSet]:
+    if not isinstance(data, dict) or not isinstance(data.get("rule_sets"), dict) or not data["rule_sets"]:
+        raise CatalogError(f"{fname}:1: 应有 rule_sets: {{规则编码: {{title, versions: [...]}}}}")
     out: dict[str, RuleSet] = {}
-    for code, spec in (data.get("rule_sets") or {}).items():
-        here = where(spec)
+    for code, spec in data["rule_sets"].items():
+        here = f"{fname}:{data['rule_sets'].key_lines.get(code, 0)}"
+        if not isinstance(spec, dict):
+            raise CatalogError(f"{here}: 公示规则 {code} 应为映射")
+        unknown = set(spec) - _RULE_SET_KEYS
+        if unknown:
+            raise CatalogError(f"{here}: 公示规则 {code} 中有未知的键 {sorted(unknown)}")
+        for key in ("select_by", "from", "by"):
+            role = spec.get(key)
+            if role is not None and role not in ROLES:
+                raise CatalogError(f"{where(spec, key)}: 公示规则 {code} 的 {key} {role!r} 不是已知的字段用途")
         versions = []
         for v in spec.get("versions") or []:
             vw = where(v)
+            if not isinstance(v, dict):
+                raise CatalogError(f"{here}: 公示规则 {code} 的版本应为映射")
+            unknown = set(v) - _VERSION_KEYS
+            if unknown:
+                raise CatalogError(f"{vw}: 公示规则版本中有未知的键 {sorted(unknown)}")
             eff = v.get("effective_from")
             if not isinstance(eff, date):
                 raise CatalogError(f"{vw}: effective_from 应写作 YYYY-MM-DD")
+            if not v.get("basis"):
+                raise CatalogError(f"{vw}: 公示规则 {code} 的版本 {eff} 缺少依据 basis")
             periods = {}
             for sev, p in (v.get("periods") or {}).items():
-                pw = where(p) if isinstance(p, LDict) else vw
-                period = Period(
-                    publish=bool(p.get("publish", True)),
-                    min=Duration.parse(p["min"], pw) if p.get("min") else None,
-                    max=Duration.parse(p["max"], pw) if p.get("max") else None,
-                )
-                if period.min and period.max and period.min.after(date(2000, 1, 1)) > period.max.after(date(2000, 1, 1)):
-                    raise CatalogError(f"{pw}: 最短公示期长于最长公示期")
-                periods[str(sev)] = period
-            d = v.get("default") or {}
-            default = Period(
-                publish=bool(d.get("publish", True)),
-                min=Duration.parse(d["min"], vw) if d.get("min") else None,
-                max=Duration.parse(d["max"], vw) if d.get("max") else None,
-            )
-            versions.append(RuleVersion(eff, str(v.get("basis", "")), periods, v.get("until_field"), default))
+                periods[str(sev)] = _period(p, where(v["periods"], sev))
+            until_field = v.get("until_field")
+            if until_field is not None and until_field not in ROLES:
+                raise CatalogError(f"{where(v, 'until_field')}: until_field {until_field!r} 不是已知的字段用途")
+            default = _period(v.get("default"), where(v, "default"))
+            versions.append(RuleVersion(eff, str(v["basis"]), periods, until_field, default))
         if not versions:
             raise CatalogError(f"{here}: 公示规则 {code} 没有任何版本")
         versions.sort(key=lambda v: v.effective_from, reverse=True)
@@ -549,20 +607,41 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         digest.update(p.read_bytes())
 
     # regions
-    rdata = load_yaml(directory / "regions.yaml")
+    rdata = load_yaml(directory / "regions.yaml", name="regions.yaml")
+    if not isinstance(rdata, dict) or not isinstance(rdata.get("regions"), list):
+        raise CatalogError("regions.yaml:1: 应有 regions: [行政区划...]")
     regions: dict[str, Region] = {}
     for r in rdata["regions"]:
+        here = where(r)
+        if not isinstance(r, dict):
+            raise CatalogError(f"{here}: 行政区划条目应为映射")
+        for key in ("code", "name", "level"):
+            if not r.get(key):
+                raise CatalogError(f"{here}: 行政区划缺少 {key}")
         code = str(r["code"])
         if not re.match(r"^22\d{4}$", code):
-            raise CatalogError(f"{where(r)}: 行政区划代码 {code} 不是吉林省的 6 位代码")
+            raise CatalogError(f"{where(r, 'code')}: 行政区划代码 {code} 不是吉林省的 6 位代码")
         if code in regions:
-            raise CatalogError(f"{where(r)}: 重复的行政区划代码 {code}")
-        if r["level"] not in LEVELS:
-            raise CatalogError(f"{where(r)}: 未知的级别 {r['level']!r}")
-        regions[code] = Region(code, str(r["name"]), str(r.get("short", r["name"])), r["level"], r.get("parent"), bool(r.get("gb2260", True)))
+            raise CatalogError(f"{where(r, 'code')}: 重复的行政区划代码 {code}")
+        level = r["level"]
+        if level not in LEVELS:
+            raise CatalogError(f"{where(r, 'level')}: 未知的级别 {level!r}（应为 {sorted(LEVELS)}）")
+        parent = r.get("parent")
+        parent = None if parent is None else str(parent)
+        expected_parent_level = {"province": None, "city": "province", "county": "city"}[level]
+        if expected_parent_level is None:
+            if parent is not None:
+                raise CatalogError(f"{where(r, 'parent')}: 省级行政区划不应有上级")
+        elif parent not in regions or regions[parent].level != expected_parent_level:
+            raise CatalogError(f"{where(r, 'parent')}: {r['name']} 的上级 {parent!r} 应为此前列出的{LEVELS[expected_parent_level]}行政区划")
+        regions[code] = Region(code, str(r["name"]), str(r.get("short", r["name"])), level, parent, bool(r.get("gb2260", True)))
+    if "220000" not in regions:
+        raise CatalogError("regions.yaml:1: 缺少吉林省（220000）")
 
     # systems and departments
-    ddata = load_yaml(directory / "departments.yaml")
+    ddata = load_yaml(directory / "departments.yaml", name="departments.yaml")
+    if not isinstance(ddata, dict) or not isinstance(ddata.get("systems"), list):
+        raise CatalogError("departments.yaml:1: 应有 systems: [条线...]")
     systems: dict[str, System] = {}
     departments: dict[str, Department] = {}
 
@@ -572,69 +651,115 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         departments[d.code] = d
 
     for s in ddata["systems"]:
+        here = where(s)
+        if not isinstance(s, dict):
+            raise CatalogError(f"{here}: 条线条目应为映射")
+        unknown = set(s) - SYSTEM_KEYS
+        if unknown:
+            raise CatalogError(f"{here}: 条线定义中有未知的键 {sorted(unknown)}")
+        for key in ("code", "name", "province"):
+            if not s.get(key):
+                raise CatalogError(f"{here}: 条线缺少 {key}")
         code = str(s["code"])
+        if not re.match(r"^[A-Z]{2,6}$", code):
+            raise CatalogError(f"{where(s, 'code')}: 条线编码 {code!r} 应为 2 至 6 个大写字母")
         if code in systems:
-            raise CatalogError(f"{where(s)}: 重复的条线编码 {code}")
+            raise CatalogError(f"{where(s, 'code')}: 重复的条线编码 {code}")
+        for key in ("city", "county"):
+            template = s.get(key)
+            if template is not None and "{region}" not in str(template):
+                raise CatalogError(f"{where(s, key)}: 部门名称模板 {template!r} 应含 {{region}}")
+        if s.get("county") and not s.get("city"):
+            raise CatalogError(f"{where(s, 'county')}: 条线 {code} 有县级部门而无市级部门")
+        no_office = {str(c) for c in s.get("no_office") or ()}
+        unknown_regions = sorted(no_office - set(regions))
+        if unknown_regions:
+            raise CatalogError(f"{where(s, 'no_office')}: no_office 中的行政区划 {unknown_regions} 未定义")
         system = System(code, str(s["name"]), str(s["province"]), str(s.get("now", "")), s.get("city"), s.get("county"), str(s.get("role", "")))
         systems[code] = system
         prov = f"220000-{code}"
-        add_dept(Department(prov, system.now or system.province_name, system.province_name, code, "province", "220000", None, system.now), where(s))
+        add_dept(Department(prov, system.now or system.province_name, system.province_name, code, "province", "220000", None, system.now), here)
         for region in regions.values():
             template = system.city if region.level == "city" else system.county if region.level == "county" else None
-            if not template:
-                continue
-            if region.level == "county" and not system.city:
+            if not template or region.code in no_office:
                 continue
             parent = prov if region.level == "city" else f"{region.parent}-{code}"
-            if region.level == "county" and parent not in departments:
-                parent = prov
+            if parent not in departments:
+                raise CatalogError(f"{where(s, 'no_office')}: 条线 {code} 在 {region.parent} 没有市级部门，其下的 {region.code} 也须列入 no_office")
             name = template.format(region=_region_name_for_dept(region, regions))
-            add_dept(Department(f"{region.code}-{code}", name, name, code, region.level, region.code, parent), where(s))
+            add_dept(Department(f"{region.code}-{code}", name, name, code, region.level, region.code, parent), here)
     for e in ddata.get("extra") or []:
+        here = where(e)
+        for key in ("code", "name", "level", "region"):
+            if not e.get(key):
+                raise CatalogError(f"{here}: 部门缺少 {key}")
+        if e["level"] not in LEVELS:
+            raise CatalogError(f"{where(e, 'level')}: 未知的级别 {e['level']!r}")
+        region = regions.get(str(e["region"]))
+        if region is None or region.level != e["level"]:
+            raise CatalogError(f"{where(e, 'region')}: 部门 {e['code']} 的行政区划 {e['region']!r} 不存在或与级别不符")
+        if e.get("system") is not None and e["system"] not in systems:
+            raise CatalogError(f"{where(e, 'system')}: 未定义的条线 {e['system']!r}")
         add_dept(
             Department(str(e["code"]), str(e["name"]), str(e.get("short", e["name"])), e.get("system"), e["level"], str(e["region"]), None, "", str(e.get("kind", "other"))),
-            where(e),
+            here,
         )
     credit_centre = str(ddata.get("credit_centre", "220000-FGW"))
     if credit_centre not in departments:
-        raise CatalogError(f"departments.yaml: 信用中心 {credit_centre} 不是已定义的部门")
+        raise CatalogError(f"{where(ddata, 'credit_centre')}: 信用中心 {credit_centre} 不是已定义的部门")
 
     # shared fields
-    fdata = load_yaml(directory / "fields.yaml")
+    fdata = load_yaml(directory / "fields.yaml", name="fields.yaml")
+    if not isinstance(fdata, dict):
+        raise CatalogError("fields.yaml:1: 文件内容应为映射")
     library: dict[str, dict] = {}
     for name, spec in (fdata.get("fields") or {}).items():
+        if not isinstance(spec, dict):
+            raise CatalogError(f"{where(fdata['fields'], name)}: 共享字段 {name} 应为映射")
         spec = LDict(spec) if not isinstance(spec, LDict) else spec
         library[name] = {**spec, "name": name}
         _field({**spec, "name": name}, {}, where(spec))  # validate early
     groups = dict(fdata.get("groups") or {})
     shared_rules = dict(fdata.get("row_rules") or {})
 
-    rule_sets = _load_rule_sets(load_yaml(directory / "publication.yaml"), "publication.yaml")
+    rule_sets = _load_rule_sets(load_yaml(directory / "publication.yaml", name="publication.yaml"), "publication.yaml")
+    load_calendar(directory / "calendar.yaml", name="calendar.yaml")  # validated with the rest
 
     # items
     items: dict[str, Item] = {}
     for path in sorted((directory / "items").glob("*.yaml")):
-        data = load_yaml(path)
+        rel = path.relative_to(directory).as_posix()
+        data = load_yaml(path, name=rel)
         if not isinstance(data, dict):
-            raise CatalogError(f"{path.name}:1: 文件内容应为映射")
-        for fam in data.get("families") or []:
+            raise CatalogError(f"{rel}:1: 文件内容应为映射")
+        unknown = set(data) - {"version", "families", "items"}
+        if unknown:
+            raise CatalogError(f"{where(data, sorted(unknown)[0])}: 未知的键 {sorted(unknown)}（可用: version, families, items）")
+        families = data.get("families") or []
+        for index, fam in enumerate(families):
+            if not isinstance(fam, dict) or not fam.get("code"):
+                raise CatalogError(f"{where(families, index)}: 信息项族应为映射并有 code")
             owners = fam.get("owners") or []
-            if not owners:
+            if not isinstance(owners, list) or not owners:
                 raise CatalogError(f"{where(fam)}: 信息项族 {fam.get('code')} 须列出 owners")
             for owner in owners:
                 spec = LDict({k: v for k, v in fam.items() if k != "owners"})
-                spec.file, spec.line, spec.key_lines = fam.file, fam.line, fam.key_lines
+                spec.file, spec.line = fam.file, fam.line
+                spec.key_lines = {**fam.key_lines, "owner": fam.key_lines.get("owners", fam.line)}
                 spec["code"] = f"{fam['code']}.{str(owner).lower()}"
                 spec["owner"] = owner
                 spec["_family"] = fam["code"]
-                _add_item(items, spec, library, groups, shared_rules, systems, rule_sets)
-        for spec in data.get("items") or []:
-            _add_item(items, spec, library, groups, shared_rules, systems, rule_sets)
+                _add_item_checked(items, spec, library, groups, shared_rules, systems, rule_sets)
+        entries = data.get("items") or []
+        for index, spec in enumerate(entries):
+            if not isinstance(spec, dict):
+                raise CatalogError(f"{where(entries, index)}: 信息项定义应为映射，而不是 {spec!r}")
+            _add_item_checked(items, spec, library, groups, shared_rules, systems, rule_sets)
     if not items:
-        raise CatalogError("目录中没有任何信息项")
+        raise CatalogError("items/:0: 目录中没有任何信息项")
 
     return Catalog(
-        version=str(load_yaml(directory / "fields.yaml").get("version", "")),
+        version=str(fdata.get("version", "")),
         digest=digest.hexdigest()[:16],
         regions=regions,
         systems=systems,
@@ -644,6 +769,29 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         credit_centre=credit_centre,
         files=[p.relative_to(directory).as_posix() for p in files],
     )
+
+
+def _add_item_checked(items, spec, *args) -> None:
+    """_add_item, with any slip the explicit checks did not foresee still reported by file and line."""
+    try:
+        _add_item(items, spec, *args)
+    except CatalogError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CatalogError(f"{where(spec)}: 信息项 {spec.get('code')!r} 的定义无法解析（{exc!r}）") from exc
+
+
+def _check_condition(cond, fmap: dict[str, FieldDef], here: str, what: str) -> None:
+    """A condition names enum fields (single-valued) and values among their choices."""
+    for name, allowed in cond:
+        f = fmap.get(name)
+        if f is None:
+            raise CatalogError(f"{here}: {what}引用了不存在的字段 {name!r}")
+        if f.type != "enum" or f.multi:
+            raise CatalogError(f"{here}: {what}的条件字段 {name} 应为单选枚举字段")
+        bad = sorted(allowed - set(f.choices))
+        if bad:
+            raise CatalogError(f"{here}: {what}的条件取值 {bad} 不在字段 {name} 的可选值 {list(f.choices)} 中")
 
 
 def _add_item(items, spec, library, groups, shared_rules, systems, rule_sets) -> None:
@@ -656,7 +804,7 @@ def _add_item(items, spec, library, groups, shared_rules, systems, rule_sets) ->
     if not code or not re.match(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$", str(code)):
         raise CatalogError(f"{here}: 信息项编码 {code!r} 应为小写英文标识符")
     if code in items:
-        raise CatalogError(f"{here}: 重复的信息项编码 {code}")
+        raise CatalogError(f"{here}: 重复的信息项编码 {code}（已在 {items[code].source} 定义）")
     for key in ("name", "kind", "owner", "nature", "disclosure", "subject_kinds", "publication", "legal_basis", "fields", "key_fields"):
         if not spec.get(key):
             raise CatalogError(f"{here}: 信息项 {code} 缺少 {key}")
@@ -667,62 +815,99 @@ def _add_item(items, spec, library, groups, shared_rules, systems, rule_sets) ->
         raise CatalogError(f"{where(spec, 'nature')}: 信息项 {code} 的性质 {spec['nature']!r} 应为 {sorted(NATURES)}")
     if spec["disclosure"] not in DISCLOSURES:
         raise CatalogError(f"{where(spec, 'disclosure')}: 信息项 {code} 的公开属性 {spec['disclosure']!r} 应为 {sorted(DISCLOSURES)}")
+    if not isinstance(spec["subject_kinds"], list):
+        raise CatalogError(f"{where(spec, 'subject_kinds')}: 信息项 {code} 的 subject_kinds 应为列表")
     kinds = tuple(spec["subject_kinds"])
     bad = set(kinds) - set(SUBJECT_KINDS)
     if bad:
-        raise CatalogError(f"{where(spec, 'subject_kinds')}: 未知的主体类型 {sorted(bad)}")
+        raise CatalogError(f"{where(spec, 'subject_kinds')}: 未知的主体类型 {sorted(bad)}（可用: {', '.join(SUBJECT_KINDS)}）")
     if spec["publication"] not in rule_sets:
-        raise CatalogError(f"{where(spec, 'publication')}: 未定义的公示规则 {spec['publication']!r}")
+        raise CatalogError(f"{where(spec, 'publication')}: 未定义的公示规则 {spec['publication']!r}（可用: {', '.join(rule_sets)}）")
     levels = tuple(spec.get("levels") or LEVELS)
     if set(levels) - set(LEVELS):
         raise CatalogError(f"{where(spec, 'levels')}: 未知的级别 {levels}")
-    fields = _expand_fields(spec["fields"], library, groups, here)
+    if not isinstance(spec["fields"], list):
+        raise CatalogError(f"{where(spec, 'fields')}: 信息项 {code} 的 fields 应为列表")
+    fields = _expand_fields(spec["fields"], library, groups, where(spec, "fields"))
     names = [f.name for f in fields]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
-        raise CatalogError(f"{here}: 信息项 {code} 的字段重复: {sorted(dup)}")
+        raise CatalogError(f"{where(spec, 'fields')}: 信息项 {code} 的字段重复: {sorted(dup)}")
     fmap = {f.name: f for f in fields}
     roles = [f.role for f in fields if f.role]
     dup_roles = {r for r in roles if roles.count(r) > 1}
     if dup_roles:
-        raise CatalogError(f"{here}: 信息项 {code} 中多个字段承担同一用途: {sorted(dup_roles)}")
+        raise CatalogError(f"{where(spec, 'fields')}: 信息项 {code} 中多个字段承担同一用途: {sorted(dup_roles)}")
     for needed in ("subject_name", "decided_on"):
         if needed not in roles:
-            raise CatalogError(f"{here}: 信息项 {code} 须有承担 {needed} 用途的字段")
+            raise CatalogError(f"{where(spec, 'fields')}: 信息项 {code} 须有承担 {needed} 用途的字段")
     if "uscc" not in roles and "id_number" not in roles:
-        raise CatalogError(f"{here}: 信息项 {code} 须有统一社会信用代码或证件号码字段")
+        raise CatalogError(f"{where(spec, 'fields')}: 信息项 {code} 须有统一社会信用代码或证件号码字段")
+    if next(f for f in fields if f.role == "decided_on").type != "date":
+        raise CatalogError(f"{where(spec, 'fields')}: 信息项 {code} 的决定日期字段应为 date 类型")
     for f in fields:
         if f.not_before and f.not_before not in fmap:
-            raise CatalogError(f"{here}: 字段 {f.name} 的 not_before 引用了不存在的字段 {f.not_before}")
-        for cond_field, _ in f.required_when:
-            if cond_field not in fmap:
-                raise CatalogError(f"{here}: 字段 {f.name} 的 required 条件引用了不存在的字段 {cond_field}")
+            raise CatalogError(f"{where(spec, 'fields')}: 字段 {f.name} 的 not_before 引用了不存在的字段 {f.not_before}")
+        if f.required_when:
+            _check_condition(f.required_when, fmap, where(spec, "fields"), f"字段 {f.name} 的 required 条件")
+    if not isinstance(spec["key_fields"], list):
+        raise CatalogError(f"{where(spec, 'key_fields')}: 信息项 {code} 的 key_fields 应为列表")
     key_fields = tuple(spec["key_fields"])
     for k in key_fields:
         if k not in fmap:
             raise CatalogError(f"{where(spec, 'key_fields')}: 信息项 {code} 的关键字段 {k!r} 不存在")
+    rules_at = where(spec, "row_rules")
     row_rules = [
         # shared rules name every legacy code; an item keeps those it has
-        RowRule(r.when, r.require, tuple(f for f in r.require_any if f in fmap), r.message)
-        for r in _row_rules(spec.get("row_rules"), shared_rules, here)
+        RowRule(r.when, r.require, tuple(f for f in r.require_any if f in fmap), r.message, r.source)
+        for r in _row_rules(spec.get("row_rules"), shared_rules, rules_at)
     ]
     for r in row_rules:
-        for f in [k for k, _ in r.when] + list(r.require) + list(r.require_any):
+        at = r.source if r.source.startswith(str(getattr(spec, "file", ""))) else rules_at
+        _check_condition(r.when, fmap, at, f"信息项 {code} 的行规则")
+        for f in list(r.require) + list(r.require_any):
             if f not in fmap:
-                raise CatalogError(f"{here}: 信息项 {code} 的行规则引用了不存在的字段 {f!r}")
+                raise CatalogError(f"{at}: 信息项 {code} 的行规则引用了不存在的字段 {f!r}")
+        if r.require_any == () and not r.require:
+            raise CatalogError(f"{at}: 信息项 {code} 的行规则 require_any 中的字段本信息项都没有")
     rs = rule_sets[spec["publication"]]
-    if rs.by and rs.by not in roles:
-        raise CatalogError(f"{here}: 公示规则 {rs.code} 按 {rs.by} 区分期限，但信息项 {code} 没有该字段")
+    pub_at = where(spec, "publication")
+    if rs.by:
+        if rs.by not in roles:
+            raise CatalogError(f"{pub_at}: 公示规则 {rs.code} 按 {rs.by} 区分期限，但信息项 {code} 没有该字段")
+        by_field = next(f for f in fields if f.role == rs.by)
+        if not by_field.required:
+            raise CatalogError(f"{pub_at}: 公示规则 {rs.code} 按字段 {by_field.name} 区分期限，该字段应为必填")
+        for v in rs.versions:
+            missing = [c for c in by_field.choices if c not in v.periods]
+            if missing:
+                raise CatalogError(
+                    f"{pub_at}: 公示规则 {rs.code}（{v.effective_from} 版）没有为 {by_field.label} 的取值 {missing} 规定期限"
+                )
+    for v in rs.versions:
+        if v.until_field and v.until_field not in roles and not v.default.max:
+            raise CatalogError(
+                f"{pub_at}: 公示规则 {rs.code} 以 {v.until_field} 为截止日期且没有默认期限，但信息项 {code} 没有该用途的字段（将无限期公示）"
+            )
     drules = []
     for r in spec.get("disclosure_rules") or []:
         if r.get("disclosure") not in DISCLOSURES:
             raise CatalogError(f"{where(r)}: 公开属性 {r.get('disclosure')!r} 无效")
         cond = _cond(r.get("when"), where(r))
-        for f, _ in cond:
-            if f not in fmap:
-                raise CatalogError(f"{where(r)}: 公开规则引用了不存在的字段 {f!r}")
+        _check_condition(cond, fmap, where(r), "公开规则")
         drules.append(DisclosureRule(cond, r["disclosure"], str(r.get("basis", ""))))
     deadline = spec.get("reporting_deadline")
+    deadline_days = None
+    if deadline is not None:
+        dw = where(spec, "reporting_deadline")
+        if not isinstance(deadline, dict) or set(deadline) - {"working_days", "from"}:
+            raise CatalogError(f"{dw}: reporting_deadline 应写作 {{working_days: 7, from: decided_on}}")
+        days = deadline.get("working_days")
+        if not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= 365:
+            raise CatalogError(f"{dw}: 报送时限 working_days 应为 1 至 365 的整数")
+        if deadline.get("from", "decided_on") != "decided_on":
+            raise CatalogError(f"{dw}: 报送时限目前只能自决定日期（decided_on）起算")
+        deadline_days = days
     items[code] = Item(
         code=str(code),
         name=str(spec["name"]),
@@ -735,7 +920,7 @@ def _add_item(items, spec, library, groups, shared_rules, systems, rule_sets) ->
         disclosure_rules=tuple(drules),
         subject_kinds=kinds,
         publication=spec["publication"],
-        reporting_deadline_days=int(deadline["working_days"]) if deadline else None,
+        reporting_deadline_days=deadline_days,
         legal_basis=str(spec["legal_basis"]),
         key_fields=key_fields,
         fields=tuple(fields),

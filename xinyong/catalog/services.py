@@ -1,8 +1,10 @@
 """Loading the catalog into the database (`xinyong catalog sync`).
 
-A change that would orphan stored records is refused as a whole: an item removed (or renamed)
-while records of it exist, a field removed while records hold values for it, a department
-removed while it has records or batches.
+A change that would orphan stored records is refused as a whole, and nothing is changed: an item
+removed (or renamed) while records of it exist, a field removed (or renamed) while records hold
+values for it, a department removed while it has records or batches. An item removed with no
+records is retired (kept, marked inactive); a department removed with nothing stored is
+deactivated. Loading the same catalog twice changes nothing (idempotent).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from xinyong.common.errors import CatalogError
+from xinyong.ingestion.models import Batch
 from xinyong.records.models import Record
+from xinyong.security.services import Actor, audit_log
 
 from .models import CatalogItem, CatalogLoad, Department, Region
 from .registry import Catalog, get_catalog
@@ -33,20 +37,27 @@ def catalog_check_orphans(catalog: Catalog) -> list[str]:
             n = Record.objects.filter(item_code=loaded.code, data__has_key=name).count()
             if n:
                 problems.append(f"信息项“{loaded.name}”删除了字段“{old_fields[name]}”（{name}），但有{n}条记录含有该字段的值")
-    existing = set(Department.objects.values_list("code", flat=True))
-    for code in sorted(existing - set(catalog.departments)):
-        if Record.objects.filter(department__code=code).exists():
-            problems.append(f"部门 {code} 已从目录中删除，但仍有它报送的记录")
+    existing = dict(Department.objects.filter(active=True).values_list("code", "name"))
+    for code in sorted(set(existing) - set(catalog.departments)):
+        n = Record.objects.filter(department__code=code).count()
+        if n:
+            problems.append(f"部门“{existing[code]}”（{code}）已从目录中删除，但仍有它报送的{n}条记录")
+        elif Batch.objects.filter(department__code=code).exists():
+            problems.append(f"部门“{existing[code]}”（{code}）已从目录中删除，但仍有它的报送批次")
     return problems
 
 
-def catalog_sync(*, catalog: Catalog | None = None) -> dict:
+def catalog_sync(*, catalog: Catalog | None = None, actor: Actor | None = None) -> dict:
+    """Load `catalog` (default: the configured YAML) into the database; returns what changed.
+    Raises CatalogError (code "catalog_orphans", one line per problem) and changes nothing when
+    the change would orphan stored records."""
     catalog = catalog or get_catalog()
-    problems = catalog_check_orphans(catalog)
-    if problems:
-        raise CatalogError("目录变更会使已存储的记录失去依据，已拒绝载入：\n" + "\n".join(problems), code="catalog_orphans")
-    summary = {"regions": 0, "departments_added": 0, "departments_updated": 0, "items_added": 0, "items_updated": 0, "items_retired": 0}
+    summary = {"regions": 0, "departments_added": 0, "departments_updated": 0, "departments_retired": 0, "items_added": 0, "items_updated": 0, "items_retired": 0}
     with transaction.atomic():
+        # checked inside the transaction that loads, so nothing changes when it is refused
+        problems = catalog_check_orphans(catalog)
+        if problems:
+            raise CatalogError("目录变更会使已存储的记录失去依据，已拒绝载入（数据库中的目录未作任何改动）：\n" + "\n".join(problems), code="catalog_orphans")
         for code in sorted(catalog.regions, key=lambda c: (catalog.regions[c].level != "province", catalog.regions[c].level == "county", c)):
             r = catalog.regions[code]
             Region.objects.update_or_create(code=code, defaults={"name": r.name, "short": r.short, "level": r.level, "parent_id": r.parent, "gb2260": r.gb2260})
@@ -67,7 +78,7 @@ def catalog_sync(*, catalog: Catalog | None = None) -> dict:
                 current.save()
                 summary["departments_updated"] += 1
         removed = set(existing) - set(catalog.departments)
-        Department.objects.filter(code__in=removed).update(active=False)
+        summary["departments_retired"] = Department.objects.filter(code__in=removed, active=True).update(active=False)
         loaded = {c.code: c for c in CatalogItem.objects.all()}
         for item in catalog.items.values():
             definition = item.as_dict()
@@ -83,7 +94,8 @@ def catalog_sync(*, catalog: Catalog | None = None) -> dict:
                 summary["items_updated"] += 1
         retired = CatalogItem.objects.filter(active=True).exclude(code__in=list(catalog.items))
         summary["items_retired"] = retired.update(active=False)
-        CatalogLoad.objects.create(version=catalog.version, digest=catalog.digest, summary=summary)
+        load = CatalogLoad.objects.create(version=catalog.version, digest=catalog.digest, summary=summary)
+        audit_log(actor=actor or Actor.system("目录载入"), action="catalog_sync", object_type="catalog_load", object_id=load.pk, detail={"digest": catalog.digest, **summary})
     return summary
 
 

@@ -1,7 +1,11 @@
 """Working-day calendar (工作日历): deadlines such as "within 7 working days" (双公示) or
-"20 days" (objections) are computed here and nowhere else.
+"10 working days" (repair forwarding) are computed here and nowhere else.
 
-The data is configuration (catalog/definitions/calendar.yaml), reloaded when the file changes.
+The data is configuration (`calendar.yaml` in the catalog directory, `XINYONG["CATALOG_DIR"]`),
+reloaded when the file changes. A weekday is a working day unless the file lists it as `off`; a
+weekend day is not, unless the file lists it as `work` (调休上班). A year the file does not list
+falls back to Monday–Friday; `is_known()` tells the caller so (the deadline may move once the
+State Council publishes that year's holidays).
 """
 
 from __future__ import annotations
@@ -11,9 +15,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .errors import CatalogError
+from .yamlconf import load_yaml, where
 
 CALENDAR_FILE = Path(__file__).resolve().parent.parent / "catalog" / "definitions" / "calendar.yaml"
 
@@ -33,11 +36,12 @@ class WorkCalendar:
         return day.weekday() < 5
 
     def is_known(self, day: date) -> bool:
+        """True when `day`'s year is in the calendar file (holidays known, not assumed)."""
         return day.year in self.known_years
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after `start` (start itself not counted): the last day of a
-        deadline of n working days counted from `start`."""
+        deadline of n working days counted from `start`. n = 0 returns `start`."""
         if n < 0:
             raise ValueError("n must be >= 0")
         day = start
@@ -58,40 +62,77 @@ class WorkCalendar:
         return count
 
 
-def _expand(entry, where: str) -> list[date]:
-    if isinstance(entry, date):
-        return [entry]
-    if isinstance(entry, str) and ".." in entry:
-        a, b = (date.fromisoformat(x.strip()) for x in entry.split("..", 1))
-        if b < a:
-            raise CatalogError(f"{where}: 日期区间倒置 {entry}")
-        return [a + timedelta(days=i) for i in range((b - a).days + 1)]
-    if isinstance(entry, str):
-        return [date.fromisoformat(entry)]
-    raise CatalogError(f"{where}: 无法识别的日期 {entry!r}")
+def _expand(entry, here: str) -> list[date]:
+    try:
+        if isinstance(entry, date):
+            return [entry]
+        if isinstance(entry, str) and ".." in entry:
+            a, b = (date.fromisoformat(x.strip()) for x in entry.split("..", 1))
+            if b < a:
+                raise CatalogError(f"{here}: 日期区间倒置 {entry}")
+            return [a + timedelta(days=i) for i in range((b - a).days + 1)]
+        if isinstance(entry, str):
+            return [date.fromisoformat(entry.strip())]
+    except ValueError:
+        pass
+    raise CatalogError(f"{here}: 无法识别的日期 {entry!r}（应写作 YYYY-MM-DD 或 YYYY-MM-DD..YYYY-MM-DD）")
 
 
-def load_calendar(path: Path = CALENDAR_FILE) -> WorkCalendar:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_calendar(path: Path | str = CALENDAR_FILE, *, name: str | None = None) -> WorkCalendar:
+    """Load and check a calendar file; errors are CatalogError "file:line: reason"."""
+    path = Path(path)
+    data = load_yaml(path, name=name)
+    label = name or path.name
+    if not isinstance(data, dict) or not isinstance(data.get("years"), dict):
+        raise CatalogError(f"{label}:1: 工作日历应有 years: {{年份: {{off: [...], work: [...]}}}}")
     off: set[date] = set()
     work: set[date] = set()
     years: set[int] = set()
-    for year, spec in (data.get("years") or {}).items():
-        years.add(int(year))
-        for entry in spec.get("off", []):
-            off.update(_expand(entry, f"{path.name} {year}.off"))
-        for entry in spec.get("work", []):
-            work.update(_expand(entry, f"{path.name} {year}.work"))
+    for year, spec in data["years"].items():
+        here = f"{label}:{data['years'].key_lines.get(year, 0)}"
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            raise CatalogError(f"{here}: 年份 {year!r} 应为四位数字")
+        if not isinstance(spec, dict):
+            raise CatalogError(f"{here}: {year} 年应有 off 与 work 两个列表")
+        unknown = set(spec) - {"source", "off", "work"}
+        if unknown:
+            raise CatalogError(f"{here}: {year} 年有未知的键 {sorted(map(str, unknown))}（可用: source, off, work）")
+        years.add(year)
+        for key, target in (("off", off), ("work", work)):
+            entries = spec.get(key) or []
+            kw = where(spec, key) if key in spec else here
+            if not isinstance(entries, list):
+                raise CatalogError(f"{kw}: {year}.{key} 应为日期列表")
+            for entry in entries:
+                for day in _expand(entry, kw):
+                    if abs(day.year - year) > 1:
+                        raise CatalogError(f"{kw}: {day.isoformat()} 不属于 {year} 年的节假日安排")
+                    if key == "work" and day.weekday() < 5:
+                        raise CatalogError(f"{kw}: {day.isoformat()} 是周一至周五，本来就是工作日，不应列入调休上班日")
+                    target.add(day)
     clash = off & work
     if clash:
-        raise CatalogError(f"{path.name}: 同一日期既是休息日又是工作日: {sorted(clash)[0]}")
+        raise CatalogError(f"{label}:1: 同一日期既是休息日又是工作日: {sorted(clash)[0].isoformat()}")
     return WorkCalendar(frozenset(off), frozenset(work), frozenset(years), str(data.get("version", "")))
 
 
-@lru_cache(maxsize=1)
-def _cached(mtime: float) -> WorkCalendar:
-    return load_calendar()
+def calendar_file() -> Path:
+    """The calendar.yaml in use: the one in the configured catalog directory."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return Path(settings.XINYONG["CATALOG_DIR"]) / "calendar.yaml"
+    except (ImproperlyConfigured, AttributeError, KeyError):  # plain scripts: the shipped file
+        return CALENDAR_FILE
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str, mtime_ns: int) -> WorkCalendar:
+    return load_calendar(Path(path))
 
 
 def calendar() -> WorkCalendar:
-    return _cached(CALENDAR_FILE.stat().st_mtime)
+    """The working-day calendar; reloaded when the file changes."""
+    path = calendar_file()
+    return _cached(str(path), path.stat().st_mtime_ns)

@@ -43,20 +43,53 @@ def allocate_ids(model, count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+def insert_rows(model, columns: list[str], rows: list[tuple], *, ignore_conflicts: bool = False) -> None:
+    """Insert plain tuples; with ignore_conflicts, rows that would break a unique constraint are
+    skipped (ON CONFLICT DO NOTHING), as bulk_create(ignore_conflicts=True) does."""
     if not rows:
         return
     name = table(model)
-    raw = connection.connection  # opened by the caller's transaction
-    if connection.vendor == "postgresql":
-        cols = ", ".join(f'"{c}"' for c in columns)
-        with raw.cursor() as cur, cur.copy(f'COPY "{name}" ({cols}) FROM STDIN') as copy:  # noqa: S608
-            for row in rows:
-                copy.write_row(row)
-        return
+    connection.ensure_connection()  # normally opened by the caller's transaction already
+    raw = connection.connection
     cols = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    raw.executemany(f'INSERT INTO "{name}" ({cols}) VALUES ({marks})', rows)  # noqa: S608
+    # the driver's own errors become Django's (IntegrityError, DataError...), as through the ORM:
+    # callers catch those, e.g. a unique key taken by a concurrent batch on PostgreSQL
+    with connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            if ignore_conflicts:
+                marks = ", ".join("%s" for _ in columns)
+                with raw.cursor() as cur:
+                    cur.executemany(f'INSERT INTO "{name}" ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING', rows)  # noqa: S608
+                return
+            with raw.cursor() as cur, cur.copy(f'COPY "{name}" ({cols}) FROM STDIN') as copy:  # noqa: S608
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in columns)
+        tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        raw.executemany(f'INSERT INTO "{name}" ({cols}) VALUES ({marks}){tail}', rows)  # noqa: S608
+
+
+def update_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """UPDATE by primary key: each row is (*values of columns, id)."""
+    if not rows:
+        return
+    assignments = ", ".join(f'"{c}" = %s' for c in columns)
+    with connection.cursor() as cur:
+        cur.executemany(f'UPDATE "{table(model)}" SET {assignments} WHERE "id" = %s', rows)  # noqa: S608
+
+
+class DateAdapter(dict):
+    """date → the value the backend stores, remembered (a batch has few distinct dates)."""
+
+    def __init__(self):
+        super().__init__()
+        self.native = connection.vendor == "postgresql"
+
+    def __missing__(self, value):
+        stored = value if self.native or value is None else value.isoformat()
+        self[value] = stored
+        return stored
 
 
 def db_datetime(value: datetime):

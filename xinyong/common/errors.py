@@ -53,3 +53,22 @@ class CatalogError(XinyongError):
 
     status = 500
     code = "catalog_error"
+
+
+class BadRequest(XinyongError):
+    """The request itself cannot be read (not JSON, not UTF-8, broken multipart)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(XinyongError):
+    """No credentials, or credentials that are not (or no longer) valid."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class PayloadTooLarge(XinyongError):
+    status = 413
+    code = "payload_too_large"

@@ -13,12 +13,22 @@ _SPACE = re.compile(r"\s+")
 _BRACKETS = str.maketrans({"〔": "(", "〕": ")", "【": "(", "】": ")", "［": "(", "］": ")", "[": "(", "]": ")"})
 
 
+def _name_step(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    return _SPACE.sub("", text).casefold()
+
+
 def normalize_name(name: str) -> str:
-    """The matching key of an organization's or person's name."""
-    text = unicodedata.normalize("NFKC", name or "")
-    text = text.translate(_BRACKETS)
-    text = _SPACE.sub("", text)
-    return text.casefold()
+    """The matching key of an organization's or person's name (idempotent: a key is its own key)."""
+    text = _name_step(name or "")
+    if not text.isascii():
+        # removing a space or case folding can leave text that normalizes further ("e \u0301")
+        for _ in range(3):
+            again = _name_step(text)
+            if again == text:
+                break
+            text = again
+    return text
 
 
 def normalize_code(code: str) -> str:

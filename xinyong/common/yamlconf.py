@@ -3,6 +3,7 @@ with "file, line and reason" (catalog, evaluation models, measures)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -22,45 +23,111 @@ class LDict(dict):
         return f"{self.file}:{line}"
 
 
-class _Loader(yaml.SafeLoader):
+class LList(list):
+    """A sequence that knows its file, its line and the line of each entry."""
+
+    file: str = "?"
+    line: int = 0
+    item_lines: list = []  # noqa: RUF012 (replaced per instance by the loader)
+
+    def where(self, index: int | None = None) -> str:
+        line = self.item_lines[index] if index is not None and 0 <= index < len(self.item_lines) else self.line
+        return f"{self.file}:{line}"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
     pass
 
 
+# Booleans as YAML 1.2 has them: only true/false. Under YAML 1.1 rules `off`, `on`, `yes` and `no`
+# are booleans too, which silently turned the calendar's `off:` key into False.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
+    # A key written twice in one mapping is refused. Keys brought in by a merge (`<<: *anchor`)
+    # may be overridden by a key written in the mapping itself, as YAML intends.
+    explicit = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
     loader.flatten_mapping(node)
+    merged = len(node.value) - explicit
     result = LDict()
     result.file = loader.name  # type: ignore[attr-defined]
     result.line = node.start_mark.line + 1
     result.key_lines = {}
-    for key_node, value_node in node.value:
+    written: set = set()
+    for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise CatalogError(
-                f"{result.file}:{key_node.start_mark.line + 1}: 重复的键 {key!r}",
-                code="duplicate_key",
-            )
+        line = key_node.start_mark.line + 1
+        try:
+            hash(key)
+        except TypeError:
+            raise CatalogError(f"{result.file}:{line}: 映射的键不能是列表或映射", code="yaml_syntax") from None
+        if index >= merged:
+            if key in written:
+                raise CatalogError(
+                    f"{result.file}:{line}: 重复的键 {key!r}（第{result.key_lines[key]}行已出现）",
+                    code="duplicate_key",
+                )
+            written.add(key)
         result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
+        result.key_lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LList:
+    result = LList(loader.construct_object(child, deep=True) for child in node.value)
+    result.file = loader.name  # type: ignore[attr-defined]
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def load_yaml(path: Path | str, *, text: str | None = None):
+def load_yaml(path: Path | str, *, text: str | None = None, name: str | None = None):
+    """Parse one YAML file. Every mapping in the result is an LDict that knows its file and line.
+
+    `name` is how the file is called in messages (default: its file name; the catalog passes the
+    path relative to its directory, e.g. "items/sectors.yaml"). Any problem is a CatalogError whose
+    message starts with "file:line: ".
+    """
     path = Path(path)
-    source = path.read_text(encoding="utf-8") if text is None else text
+    label = name or path.name
+    if text is None:
+        try:
+            source = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CatalogError(f"{label}:0: 文件不存在", code="missing_file") from None
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            raise CatalogError(f"{label}:{line}: 文件不是 UTF-8 编码", code="yaml_syntax") from None
+    else:
+        source = text
     loader = _Loader(source)
-    loader.name = path.name
+    loader.name = label
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        raise CatalogError(f"{path.name}:{line}: YAML 语法错误: {exc.problem}", code="yaml_syntax") from exc
+        raise CatalogError(f"{label}:{line}: YAML 语法错误: {exc.problem}", code="yaml_syntax") from exc
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{label}:0: YAML 语法错误: {exc}", code="yaml_syntax") from exc
     finally:
         loader.dispose()
 
 
-def where(obj, key: str | None = None) -> str:
-    return obj.where(key) if isinstance(obj, LDict) else "?"
+def where(obj, key=None) -> str:
+    """"file:line" of a loaded mapping (or of one of its keys) or sequence (or one of its entries)."""
+    return obj.where(key) if isinstance(obj, (LDict, LList)) else "?"

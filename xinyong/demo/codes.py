@@ -47,3 +47,26 @@ def spoil_check_digit(code: str) -> str:
     last = code[-1]
     replacement = "1" if last != "1" else "2"
     return code[:-1] + replacement
+
+
+def make_person_id(rng: random.Random, *, region: str, birth: date, male: bool) -> str:
+    """A valid ID number for a person born on `birth` in `region`; the sequence code's last digit is
+    odd for men and even for women, as GB 11643 prescribes."""
+    seq = rng.randrange(500) * 2 + (1 if male else 0)
+    body = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def make_reg_no(rng: random.Random, *, region: str) -> str:
+    """An old 15-digit business registration number (工商注册号, before the USCC): division code,
+    8-digit serial and an ISO 7064 MOD 11,10 check digit."""
+    from stdnum.iso7064 import mod_11_10
+
+    body = f"{region}{rng.randrange(10**8):08d}"
+    return body + mod_11_10.calc_check_digit(body)
+
+
+def gov_uscc(dept_code: str, *, region: str) -> str:
+    """The USCC of a government body (prefix 11, 机关): stable for a department code, whatever
+    the seed, so that its decisions carry the same code in every demo data set."""
+    return make_uscc(random.Random(f"gov:{dept_code}"), region=region, prefix="11")

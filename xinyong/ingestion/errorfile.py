@@ -2,7 +2,9 @@
 operator opens in Excel, fixes and uploads again (the 【...】 columns are ignored on upload).
 
 Cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR) are neutralized with a
-leading apostrophe; on upload an apostrophe before such a character is removed again.
+leading apostrophe; on upload an apostrophe before such a character is removed again. A value
+that itself starts with an apostrophe followed by such a character (or by another apostrophe)
+gets one more, so that every value comes back exactly as it was.
 """
 
 from __future__ import annotations
@@ -13,19 +15,19 @@ import re
 from pathlib import Path
 
 ERROR_COLUMNS = ["【行号】", "【错误字段】", "【错误原因】"]
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # a plain number, left as it is
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize(value) -> str:
     text = "" if value is None else str(value)
-    if text and text[0] in _DANGEROUS and not _NUMBER.match(text):
+    if text and ((text[0] in _DANGEROUS and not _NUMBER.match(text)) or unneutralize(text) != text):
         return "'" + text
     return text
 
 
 def unneutralize(text: str) -> str:
-    if len(text) > 1 and text[0] == "'" and text[1] in _DANGEROUS:
+    if len(text) > 1 and text[0] == "'" and (text[1] in _DANGEROUS or text[1] == "'"):
         return text[1:]
     return text
 

@@ -18,8 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
+import orjson
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -77,7 +79,19 @@ def read_progress(batch: Batch) -> dict:
         return {}
 
 
-@dataclass
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return _jsonable(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def dumps_values(values: dict) -> bytes:
+    """Record values as JSON (dates as YYYY-MM-DD, decimals as text), keys in the order given:
+    the stored payload, and the canonical form its content hash is taken of."""
+    return orjson.dumps(values, default=_json_default)
+
+
+@dataclass(slots=True)
 class _Row:
     row_no: int
     raw: dict
@@ -86,6 +100,7 @@ class _Row:
     source_id: str
     content_hash: str
     reason: str = ""
+    canon: bytes = b""  # the values as JSON (field order), before masking
 
 
 class BatchRun:
@@ -127,6 +142,15 @@ class BatchRun:
         if self.item.kind == "registration" and len(self.item.subject_kinds) == 1:
             self.kind_hint = self.item.subject_kinds[0]
         self.db_now = db.db_datetime(self.now)
+        # memos of per-batch pure functions of a few cells (a batch has few distinct dates)
+        rule_set = self.catalog.rule_sets[self.item.publication]
+        pub_roles = {rule_set.start_role, rule_set.select_by, rule_set.by, "publication_end", *(v.until_field for v in rule_set.versions)}
+        self._pub_fields = tuple(roles[r] for r in sorted(r for r in pub_roles if r) if r in roles)
+        self._pub_memo: dict[tuple, object] = {}
+        self._deadline_memo: dict[date, date | None] = {}
+        self._constant_disclosure = self.item.disclosure if not self.item.disclosure_rules and "disclosure" not in roles else None
+        self._constant_level = self.department.level if "authority_level" not in roles else None
+        self._db_date = db.DateAdapter()
         self.max_errors = settings.XINYONG["MAX_STORED_ERRORS"]
         self.chunk_rows = settings.XINYONG["CHUNK_ROWS"]
         self._last_progress = 0.0
@@ -200,7 +224,7 @@ class BatchRun:
         if isinstance(raw, RowProblem):
             self._reject(row_no, None, [("", raw.message)])
             return None
-        values, errors = self.validator.validate(self.validator.extract(raw))
+        values, errors = self.validator.validate(raw)
         reason = ""
         if self.batch.mode == "withdraw":
             reason = str(raw.get(self.validator.withdraw_reason_header) or "").strip()
@@ -231,9 +255,9 @@ class BatchRun:
             self._reject(row_no, raw, [("", f"与第{first}行是同一条记录（重复）")])
             return None
         self.seen[source_id] = row_no
-        canon = "\x1f".join(str(_jsonable(values.get(k, ""))) for k in self.field_order)
-        content_hash = hashlib.blake2b(canon.encode("utf-8"), digest_size=16).hexdigest()
-        return _Row(row_no, raw, values, ref, source_id, content_hash, reason)
+        canon = dumps_values(values)
+        content_hash = hashlib.blake2b(canon, digest_size=16).hexdigest()
+        return _Row(row_no, raw, values, ref, source_id, content_hash, reason, canon)
 
     def _process(self, chunk: list) -> None:
         rows: list[_Row] = []
@@ -246,10 +270,10 @@ class BatchRun:
             return
         resolutions = self.resolver.resolve([r.ref for r in rows])
         existing = self._existing([r.source_id for r in rows])
-        inserts, updates, withdrawals, registrations, reviews = [], [], [], [], []
+        inserts, updates, withdrawals, reviews = [], [], [], []
         mode = self.batch.mode
         for row, res in zip(rows, resolutions, strict=True):
-            if res.subject_id is None:
+            if res.subject_id is None and not res.pending:
                 if mode != "submit":
                     self._reject(row.row_no, row.raw, [("", "未找到要" + ("更正" if mode == "correct" else "撤销") + "的记录")])
                     continue
@@ -261,7 +285,7 @@ class BatchRun:
             ex = existing.get(row.source_id)
             if mode == "submit":
                 if ex is None:
-                    inserts.append((row, res.subject_id))
+                    inserts.append((row, res))
                 elif ex["status"] == "withdrawn":
                     self._reject(row.row_no, row.raw, [("", "该记录已被撤销，不能再次报送；如确需恢复，请联系信用中心")])
                 elif ex["content_hash"] == row.content_hash:
@@ -276,7 +300,7 @@ class BatchRun:
                 elif ex["content_hash"] == row.content_hash:
                     self.counts["unchanged"] += 1
                 else:
-                    updates.append((row, ex, res.subject_id))
+                    updates.append((row, res, ex))
             else:  # withdraw
                 if ex is None:
                     self._reject(row.row_no, row.raw, [("", "未找到要撤销的记录")])
@@ -284,12 +308,28 @@ class BatchRun:
                     self.counts["unchanged"] += 1
                 else:
                     withdrawals.append((row, ex))
-            if self.item.kind == "registration" and mode != "withdraw" and (ex is None or ex["content_hash"] != row.content_hash):
-                registrations.append((row, res.subject_id))
-        self._write_inserts(inserts)
-        self._write_updates(updates)
+        # the stored rows' columns (a row whose publication period breaks the rules is rejected
+        # here), then their subjects: only rows that are stored create subjects
+        ready_inserts, ready_updates = [], []
+        for group, ready in ((inserts, ready_inserts), (updates, ready_updates)):
+            for entry in group:
+                row = entry[0]
+                try:
+                    cols = self._record_columns(row)
+                except _RowRejected as exc:
+                    self._reject(row.row_no, row.raw, [("公示截止期", str(exc))])
+                    continue
+                ready.append((*entry, cols))
+        stored = [(e[0], e[1]) for e in ready_inserts] + [(e[0], e[1]) for e in ready_updates]
+        if stored:
+            for (_row, res), subject_id in zip(stored, self.resolver.commit([row.ref for row, _ in stored]), strict=True):
+                if res.subject_id is None:
+                    res.subject_id = subject_id
+        self._insert_prepared([(row, res.subject_id, cols) for row, res, cols in ready_inserts])
+        self._write_updates(ready_updates)
         self._write_withdrawals(withdrawals)
-        self._apply_registrations(registrations)
+        if self.item.kind == "registration":
+            self._apply_registrations([(row, res.subject_id) for row, res in stored])
         self._write_reviews(reviews)
 
     def _existing(self, source_ids: list[str]) -> dict[str, dict]:
@@ -306,14 +346,24 @@ class BatchRun:
     def _record_columns(self, row: _Row) -> dict:
         values = row.values
         item = self.item
-        try:
-            pub = publication_for(item, values, self.catalog)
-        except PeriodError as exc:
-            raise _RowRejected(str(exc)) from exc
+        key = tuple(values.get(f) for f in self._pub_fields)
+        pub = self._pub_memo.get(key)
+        if pub is None:
+            try:
+                pub = publication_for(item, values, self.catalog)
+            except PeriodError as exc:
+                pub = str(exc)
+            self._pub_memo[key] = pub
+        if pub.__class__ is str:
+            raise _RowRejected(pub)
         decided = values[self.f_decided]
-        deadline = reporting_deadline(item, decided, self.calendar)
-        data = {k: _jsonable(v) for k, v in values.items()}
-        if self.sensitive:
+        try:
+            deadline = self._deadline_memo[decided]
+        except KeyError:
+            deadline = self._deadline_memo[decided] = reporting_deadline(item, decided, self.calendar)
+        data_json = None
+        if self.sensitive and any(values.get(name) for name, _ in self.sensitive):
+            data = dict(values)
             enc = {}
             for name, kind in self.sensitive:
                 value = values.get(name)
@@ -323,8 +373,10 @@ class BatchRun:
                         token = self._enc_cache[value] = encrypt(str(value))
                     enc[name] = token
                     data[name] = mask_value(kind, value)
-            if enc:
-                data["_enc"] = enc
+            data["_enc"] = enc
+            data_json = dumps_values(data).decode()
+        else:
+            data_json = (row.canon or dumps_values(values)).decode()
         valid_until = values.get(self.f_valid_until) if self.f_valid_until else None
         valid_from = values.get(self.f_valid_from) if self.f_valid_from else None
         return {
@@ -333,62 +385,68 @@ class BatchRun:
             "valid_from": valid_from if isinstance(valid_from, date) else None,
             "valid_until": valid_until if isinstance(valid_until, date) else None,
             "severity": values.get(self.f_severity, "") if self.f_severity else "",
-            "authority_level": authority_level_for(item, values, self.department.level),
-            "disclosure": disclosure_for(item, values),
+            "authority_level": self._constant_level or authority_level_for(item, values, self.department.level),
+            "disclosure": self._constant_disclosure or disclosure_for(item, values),
             "publish_from": pub.publish_from,
             "publish_until": pub.publish_until,
             "repair_from": pub.repair_from,
             "publication_rule": pub.rule,
             "report_deadline": deadline,
             "on_time": (self.today <= deadline) if deadline else None,
-            "data": data,
+            "data_json": data_json,
         }
 
-    def _write_inserts(self, inserts: list) -> None:
-        if not inserts:
-            return
-        prepared = []
-        for row, subject_id in inserts:
-            try:
-                cols = self._record_columns(row)
-            except _RowRejected as exc:
-                self._reject(row.row_no, row.raw, [("公示截止期", str(exc))])
-                continue
-            prepared.append((row, subject_id, cols))
+    def _insert_prepared(self, prepared: list, *, received_at=None) -> list[int]:
         if not prepared:
-            return
+            return []
         ids = db.allocate_ids(Record, len(prepared))
-        d = db.db_date
+        d = self._db_date
         rows = []
         events = []
         batch_id, dept_id, code, now = self.batch.id, self.department.id, self.item.code, self.db_now
+        received = db.db_datetime(received_at) if received_at else now
         for rid, (row, subject_id, c) in zip(ids, prepared, strict=True):
             rows.append((
                 rid, code, dept_id, subject_id, batch_id, row.row_no, row.source_id, row.content_hash,
-                c["document_no"], d(c["decided_on"]), d(c["valid_from"]), d(c["valid_until"]), c["severity"],
-                c["authority_level"], c["disclosure"], d(c["publish_from"]), d(c["publish_until"]), d(c["repair_from"]),
-                c["publication_rule"], d(c["report_deadline"]), c["on_time"], "active", 1, db.db_json(c["data"]),
-                now, now,
+                c["document_no"], d[c["decided_on"]], d[c["valid_from"]], d[c["valid_until"]], c["severity"],
+                c["authority_level"], c["disclosure"], d[c["publish_from"]], d[c["publish_until"]], d[c["repair_from"]],
+                c["publication_rule"], d[c["report_deadline"]], c["on_time"], "active", 1, c["data_json"],
+                received, now,
             ))
             events.append((now, "record", rid, subject_id, code, "ADD", batch_id))
         db.insert_rows(Record, RECORD_COLUMNS, rows)
         db.insert_rows(ChangeEvent, EVENT_COLUMNS, events)
         self.counts["accepted"] += len(rows)
+        return ids
+
+    def insert_reviewed(self, *, row_no: int, values: dict, source_id: str, content_hash: str, subject_id: int, received_at) -> int:
+        """Store one row of this batch that waited in the review queue, for the subject an operator
+        chose: the same columns, lineage (batch, row) and ADD event as rows stored by `run()`. The
+        reporting deadline is judged on `received_at` (when the department sent it), not today.
+        Raises InvalidInput when the row can no longer be stored (e.g. its publication period)."""
+        from xinyong.common.errors import InvalidInput
+
+        self.today = timezone.localdate(received_at)
+        row = _Row(row_no, {}, values, SubjectRef(name=""), source_id, content_hash)
+        try:
+            cols = self._record_columns(row)
+        except _RowRejected as exc:
+            raise InvalidInput(str(exc), code="period_error") from exc
+        [record_id] = self._insert_prepared([(row, subject_id, cols)], received_at=received_at)
+        if self.item.kind == "registration":
+            self._apply_registrations([(row, subject_id)])
+        return record_id
 
     def _write_updates(self, updates: list) -> None:
         if not updates:
             return
-        ids = [ex["id"] for _, ex, _ in updates]
-        current = Record.objects.in_bulk(ids)
+        current = Record.objects.in_bulk([ex["id"] for _, _, ex, _ in updates])
         histories, changed, events = [], [], []
-        for row, ex, subject_id in updates:
+        for row, res, ex, cols in updates:
             record = current[ex["id"]]
-            try:
-                cols = self._record_columns(row)
-            except _RowRejected as exc:
-                self._reject(row.row_no, row.raw, [("公示截止期", str(exc))])
-                continue
+            subject_id = res.subject_id
             histories.append(RecordHistory(record=record, version=record.version, action="correct", state=snapshot(record), batch=self.batch, actor_label=self.batch.actor_label))
+            record.data = orjson.loads(cols.pop("data_json"))
             for k, v in cols.items():
                 setattr(record, k, v)
             record.subject_id = subject_id
@@ -413,35 +471,43 @@ class BatchRun:
         self.counts["accepted"] += records_withdraw(records=records, reasons=reasons, actor_label=self.batch.actor_label, batch=self.batch, now=self.now)
 
     def _apply_registrations(self, registrations: list) -> None:
+        """A registration record updates its subject: name (the old one goes to the name
+        history), status, legal representative, date of establishment, kind."""
         if not registrations:
             return
         roles = self.item.roles
-        subjects = Subject.objects.in_bulk([sid for _, sid in registrations])
-        names, changed, events = [], {}, []
+        current = {}
+        ids = list({sid for _, sid in registrations})
+        for i in range(0, len(ids), 2000):
+            for sid, name, name_key, kind, status, legal_rep in Subject.objects.filter(id__in=ids[i : i + 2000]).values_list("id", "name", "name_key", "kind", "status", "legal_rep"):
+                current[sid] = [name, name_key, kind, status, legal_rep, None]
+        names, closed, events = [], [], []
+        source = f"batch:{self.batch.id}"
         for row, sid in registrations:
-            s = subjects[sid]
+            s = current[sid]
             v = row.values
-            name = v.get(roles["subject_name"], "")
-            if name and s.name != name:
-                key = normalize_name(name)
-                if key != s.name_key:
-                    SubjectName.objects.filter(subject_id=sid, valid_to__isnull=True).update(valid_to=self.today)
-                    names.append(SubjectName(subject_id=sid, name=name, name_key=key, valid_from=self.today, source=f"batch:{self.batch.id}"))
-                s.name, s.name_key = name[:200], key[:200]
-            status = v.get(roles.get("subject_status", ""), "")
-            if status:
-                s.status = status
-            if v.get("legal_rep"):
-                s.legal_rep = v["legal_rep"][:50]
-            s.registered_on = v.get(roles["decided_on"])
-            if self.kind_hint:
-                s.kind = self.kind_hint
-            s.registered = True
-            changed[sid] = s
-            events.append(ChangeEvent(at=self.now, entity="subject", entity_id=sid, subject_id=sid, item_code=self.item.code, op="MOD", batch_id=self.batch.id))
-        SubjectName.objects.bulk_create(names)
-        Subject.objects.bulk_update(list(changed.values()), ["name", "name_key", "status", "legal_rep", "registered_on", "kind", "registered"])
-        ChangeEvent.objects.bulk_create(events)
+            name = v.get(roles["subject_name"], "")[:200]
+            if name and s[0] != name:
+                key = normalize_name(name)[:200]
+                if key != s[1]:
+                    closed.append(sid)
+                    names.append((sid, name, key, self.today, None, source))
+                s[0], s[1] = name, key
+            s[3] = v.get(roles.get("subject_status", ""), "") or s[3]
+            s[4] = (v.get("legal_rep") or s[4] or "")[:50]
+            s[5] = v.get(roles["decided_on"])
+            s[2] = self.kind_hint or s[2]
+            events.append((self.db_now, "subject", sid, sid, self.item.code, "MOD", self.batch.id))
+        if closed:
+            SubjectName.objects.filter(subject_id__in=closed, valid_to__isnull=True).update(valid_to=self.today)
+        d = self._db_date
+        db.insert_rows(SubjectName, ["subject_id", "name", "name_key", "valid_from", "valid_to", "source"], [(n[0], n[1], n[2], d[n[3]], None, n[5]) for n in names])
+        db.update_rows(
+            Subject,
+            ["name", "name_key", "kind", "status", "legal_rep", "registered_on", "registered", "updated_at"],
+            [(s[0], s[1], s[2], s[3], s[4], d[s[5]], True, self.db_now, sid) for sid, s in current.items()],
+        )
+        db.insert_rows(ChangeEvent, EVENT_COLUMNS, events)
 
     def _write_reviews(self, reviews: list) -> None:
         if not reviews:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from xinyong.common.errors import FileRejected, InvalidInput
 FORMATS = ("csv", "xlsx", "json", "ndjson")
 _EXT = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson"}
 _CHUNK = 1 << 20
+_UTF8_WIDE = re.compile(rb"[\xe0-\xef]")  # lead byte of a 3-byte UTF-8 sequence
 
 
 class RowProblem:
@@ -45,20 +48,34 @@ class Table:
         return self._rows
 
 
+def _is_blank(path: Path) -> bool:
+    """True when the file holds nothing but white space (after a byte order mark)."""
+    with open(path, "rb") as fh:
+        chunk = fh.read(1 << 16)
+        blank = b" \t\r\n\x0b\x0c"
+        for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            if chunk.startswith(bom):
+                chunk = chunk[len(bom) :]
+                if bom != codecs.BOM_UTF8:
+                    blank += b"\x00"
+                break
+        while True:
+            if chunk.strip(blank):
+                return False
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                return True
+
+
 def sniff_format(path: Path, filename: str | None = None) -> str:
     name = (filename or path.name).lower()
     ext = Path(name).suffix
     with open(path, "rb") as fh:
-        head = fh.read(8)
-        if not head:
-            raise FileRejected("文件为空", code="empty_file")
-        while True:
-            stripped = head.lstrip()
-            if stripped or len(head) < 8:
-                break
-            head = fh.read(8)
-            if not head:
-                raise FileRejected("文件为空（只有空白字符）", code="empty_file")
+        head = fh.read(512)
+    if not head:
+        raise FileRejected("文件为空", code="empty_file")
+    if _is_blank(path):
+        raise FileRejected("文件为空（只有空白字符）", code="empty_file")
     is_zip = head.startswith(b"PK\x03\x04")
     is_ole = head.startswith(b"\xd0\xcf\x11\xe0")
     by_ext = _EXT.get(ext)
@@ -106,74 +123,126 @@ def _line_of(path: Path, offset: int) -> int:
     return count
 
 
+def _reject_nul(path: Path, offset: int, chunk: bytes) -> None:
+    line = _line_of(path, offset)
+    sample = chunk[:65536]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if max(even, odd) >= 4 and min(even, odd) * 8 <= max(even, odd):  # mostly at every other byte: UTF-16 without BOM
+        raise FileRejected(
+            "文件含有大量空字符（NUL），可能是不带 BOM 的 UTF-16 编码；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新上传",
+            code="nul_byte",
+            fields={"row": line},
+        )
+    raise FileRejected(f"第{line}行含有空字符（NUL），文件可能不是文本文件或已损坏", code="nul_byte", fields={"row": line})
+
+
+def _is_utf8_cjk(line: bytes) -> bool:
+    """A line of a GBK file that is in fact UTF-8: it decodes as UTF-8 and has a 3-byte sequence
+    (all CJK characters and full-width forms are). GBK text alone decodes as UTF-8 by chance only
+    into 2-byte sequences, so lines of common Chinese text are never mistaken for UTF-8."""
+    if not _UTF8_WIDE.search(line):
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _check_utf16(path: Path) -> None:
+    decoder = codecs.getincrementaldecoder("utf-16")("strict")
+    with open(path, "rb") as fh:
+        try:
+            while chunk := fh.read(_CHUNK):
+                decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise FileRejected("UTF-16 编码的文件中有无法解码的内容，文件可能已损坏", code="bad_encoding") from exc
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise FileRejected("文件末尾有不完整的字符，文件可能被截断", code="truncated") from exc
+
+
 def detect_encoding(path: Path) -> str:
-    """utf-8-sig, utf-16, utf-8 or gb18030; FileRejected for mixed or unknown encodings."""
+    """utf-8-sig, utf-16, utf-8 or gb18030; FileRejected for mixed or unknown encodings and for
+    files with NUL bytes (binary files, UTF-16 without a byte order mark)."""
     with open(path, "rb") as fh:
         head = fh.read(4)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _check_utf16(path)
         return "utf-16"
+    bom = head.startswith(codecs.BOM_UTF8)
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    seen_non_ascii = False
-    offset = 0
-    failed_at = None
+    seen_wide = False  # a 3-byte UTF-8 sequence (CJK) decoded so far
+    offset = len(codecs.BOM_UTF8) if bom else 0
     with open(path, "rb") as fh:
+        fh.seek(offset)
         while chunk := fh.read(_CHUNK):
+            nul = chunk.find(b"\x00")
             try:
-                decoder.decode(chunk)
+                decoder.decode(chunk if nul < 0 else chunk[:nul])
             except UnicodeDecodeError as exc:
-                failed_at = offset + max(exc.start, 0)
-                if seen_non_ascii or not chunk[: max(exc.start, 0)].isascii():
-                    line = _line_of(path, failed_at)
+                start = max(exc.start, 0)
+                wide_before = seen_wide or _UTF8_WIDE.search(chunk, 0, start) is not None
+                if bom or wide_before:
+                    line = _line_of(path, offset + start)
+                    first = "前面的内容是 UTF-8 编码" if wide_before else "文件开头标明为 UTF-8 编码（带 BOM）"
                     raise FileRejected(
-                        f"文件编码混杂：前面的内容是 UTF-8 编码，第{line}行起不是；请将文件统一另存为 UTF-8 或 GBK 编码后重新上传",
+                        f"文件编码混杂：{first}，第{line}行起不是；请将文件统一另存为 UTF-8 或 GBK 编码后重新上传",
                         code="mixed_encoding",
                         fields={"row": line},
                     ) from exc
                 break
-            seen_non_ascii = seen_non_ascii or not chunk.isascii()
+            if nul >= 0:
+                _reject_nul(path, offset + nul, chunk)
+            if not seen_wide and not chunk.isascii():
+                seen_wide = _UTF8_WIDE.search(chunk) is not None
             offset += len(chunk)
         else:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError as exc:
                 raise FileRejected("文件末尾有不完整的字符，文件可能被截断", code="truncated") from exc
-            return "utf-8"
+            return "utf-8-sig" if bom else "utf-8"
     # not UTF-8 from the start: GB18030 (a superset of GBK and GB2312), checked strictly; a line
-    # that is valid multi-byte UTF-8 inside it means the file mixes encodings.
+    # that is UTF-8 Chinese inside it means the file mixes encodings.
     decoder = codecs.getincrementaldecoder("gb18030")("strict")
     offset = 0
     line_no = 1
     carry = b""
+
+    def check(raw: bytes) -> None:
+        if not raw.isascii() and _is_utf8_cjk(raw):
+            raise FileRejected(
+                f"文件编码混杂：大部分内容是 GBK 编码，但第{line_no}行是 UTF-8 编码；请统一编码后重新上传",
+                code="mixed_encoding",
+                fields={"row": line_no},
+            )
+
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                _reject_nul(path, offset + nul, chunk)
+            lines = (carry + chunk).split(b"\n")
+            carry = lines.pop()
+            for raw in lines:
+                check(raw)
+                line_no += 1
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                line = _line_of(path, offset + max(exc.start, 0))
+                failed_at = offset + max(exc.start, 0)
+                line_no = _line_of(path, failed_at)
+                if failed_at >= offset + len(chunk) - len(carry):
+                    check(carry)  # the (unfinished) line in which decoding failed may be UTF-8
                 raise FileRejected(
-                    f"无法识别文件编码（第{line}行附近既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 编码的 CSV 后重新上传",
+                    f"无法识别文件编码（第{line_no}行附近既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 编码的 CSV 后重新上传",
                     code="unknown_encoding",
-                    fields={"row": line},
+                    fields={"row": line_no},
                 ) from exc
-            data = carry + chunk
-            lines = data.split(b"\n")
-            carry = lines.pop()
-            for raw in lines:
-                if not raw.isascii():
-                    try:
-                        raw.decode("utf-8")
-                    except UnicodeDecodeError:
-                        pass
-                    else:
-                        raise FileRejected(
-                            f"文件编码混杂：大部分内容是 GBK 编码，但第{line_no}行是 UTF-8 编码；请统一编码后重新上传",
-                            code="mixed_encoding",
-                            fields={"row": line_no},
-                        )
-                line_no += 1
             offset += len(chunk)
+        check(carry)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
@@ -207,8 +276,8 @@ def _open_csv(path: Path, max_cell_chars: int) -> Table:
                 width = len(header)
                 any_data = False
                 for index, cells in enumerate(reader, start=2):
-                    if not cells or (len(cells) == 1 and not cells[0].strip()):
-                        continue
+                    if not cells or not any(cells) or (len(cells) == 1 and not cells[0].strip()):
+                        continue  # a blank line, or a row of empty cells (",,,," from Excel)
                     any_data = True
                     if len(cells) != width:
                         if len(cells) < width:
@@ -258,7 +327,9 @@ def _xlsx_cell(value):
         return XlsxNumber(repr(value), value)
     if isinstance(value, int):
         return XlsxNumber(str(value), value)
-    return value  # str, datetime, date, time
+    if isinstance(value, str | date):  # date and datetime cells are kept as such
+        return value
+    return value.isoformat() if isinstance(value, time) else str(value)  # time, timedelta
 
 
 class XlsxNumber(str):
@@ -274,9 +345,12 @@ def _open_xlsx(path: Path, max_cell_chars: int) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # a file object (closed with the workbook), so that a file named without .xlsx opens too
+    fh = open(path, "rb")  # noqa: SIM115
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(fh, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError, ValueError) as exc:
+        fh.close()
         raise FileRejected("XLSX 文件已损坏或不完整，无法打开；请在 Excel 中重新保存后上传", code="bad_xlsx") from exc
     sheet = workbook["数据"] if "数据" in workbook.sheetnames else workbook.worksheets[0]
     table = Table(format="xlsx", encoding="")
@@ -319,6 +393,7 @@ def _open_xlsx(path: Path, max_cell_chars: int) -> Table:
             raise FileRejected("XLSX 文件内容无法解析，文件可能已损坏", code="bad_xlsx") from exc
         finally:
             workbook.close()
+            fh.close()
 
     table._rows = rows()
     return table
@@ -338,10 +413,14 @@ def _json_value(value):
 
 
 class _Nested(str):
-    """A JSON object or array where a single value was expected."""
+    """A JSON object or array where a single value was expected (a non-empty cell that no
+    field accepts)."""
 
     def __new__(cls):
         return super().__new__(cls, "")
+
+    def __bool__(self):  # not an empty cell: validation reports it
+        return True
 
 
 def _object_row(index: int, obj) -> tuple[int, dict | RowProblem]:

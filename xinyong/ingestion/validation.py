@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from xinyong.catalog.registry import FieldDef, Item, header_key
@@ -20,15 +20,52 @@ from .errorfile import unneutralize
 _CTRL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DATE_FORMS = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_CJK_DATE_SPACES = re.compile(r"\s*([年月])\s*|\s+(?=日)")
 _MULTI_SPLIT = re.compile(r"[;；,，、]")
 _NUM_CLEAN = re.compile(r"[,，\s]")
 EXCEL_EPOCH = date(1899, 12, 30)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 WITHDRAW_REASON_LABEL = "撤销原因"
+_MEMO_LIMIT = 200_000
 
 
 class FieldError(ValueError):
     pass
+
+
+class _Memo(dict):
+    """Raw cell → (kind, value or reason): kind 1 value, 0 error, 2 empty. Stops growing once
+    the field's values are seen to rarely repeat, or past a size limit."""
+
+    __slots__ = ("misses", "frozen", "rows")
+
+    def __init__(self, rows: list[int]):
+        super().__init__()
+        self.misses = 0
+        self.frozen = False
+        self.rows = rows  # the validator's row counter, shared by its memos
+
+
+def _convert(conv, memo: _Memo, cell, label: str):
+    """A memo miss: convert the cell, remember the result unless the memo is frozen."""
+    if cell.__class__ is str and not cell.strip():
+        hit = (2, None)
+    elif cell.__class__.__name__ == "_Nested":
+        hit = (0, f"{label}的值不应为对象或数组")
+    else:
+        try:
+            value = conv(cell)
+        except FieldError as exc:
+            hit = (0, str(exc))
+        else:
+            hit = (1, value) if value != "" else (2, None)
+    if not memo.frozen and cell.__class__ is str:
+        memo.misses += 1
+        if len(memo) >= _MEMO_LIMIT or (memo.misses >= 4096 and memo.misses > 0.8 * memo.rows[0]):
+            memo.frozen = True
+        else:
+            memo[cell] = hit
+    return hit
 
 
 def _text(value) -> str:
@@ -50,13 +87,15 @@ def _parse_date(raw, label: str) -> date:
     number = getattr(raw, "number", None)
     if number is not None:  # an Excel serial date in a cell not formatted as a date
         if 1 <= number < 2958466 and float(number).is_integer():
-            from datetime import timedelta
-
             return EXCEL_EPOCH + timedelta(days=int(number))
-        raise FieldError(f"{label}格式应为YYYY-MM-DD")
+        if 19000101 <= number <= 99991231 and float(number).is_integer():  # 20250105 typed as a number
+            return _date_loose(str(int(number)), label)
+        raise FieldError(f"{label}格式应为YYYY-MM-DD（如 2025-01-10）")
     text = raw.strip()
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).replace(" ", "")
+    if not text.isascii():  # full-width digits; spaces around 年 and 月 ("2025 年 1 月 5 日")
+        text = unicodedata.normalize("NFKC", text)
+        if " " in text:
+            text = _CJK_DATE_SPACES.sub(r"\1", text).strip()
     try:
         return date.fromisoformat(text[:10]) if len(text) >= 10 and text[10:11] in ("", " ", "T") and text[4] == "-" else _date_loose(text, label)
     except ValueError:
@@ -81,7 +120,7 @@ def _date_loose(text: str, label: str) -> date:
 class RowValidator:
     """Validate rows of one item (mode: submit / correct / withdraw)."""
 
-    def __init__(self, item: Item, *, today: date, mode: str = "submit", regions: set[str] | None = None):
+    def __init__(self, item: Item, *, today: date, mode: str = "submit", regions: set[str] | None = None, typed_cells: bool = True):
         self.item = item
         self.today = today
         self.mode = mode
@@ -94,6 +133,16 @@ class RowValidator:
             fields = tuple(f for f in fields if f.name in keep)
         self.fields = fields
         self.converters = [(f, self._converter(f)) for f in fields]
+        # per field: a memo of raw cell → result (cells repeat a lot: categories, dates,
+        # authorities, a subject's code and name); it stops growing for a field whose values
+        # rarely repeat (facts, document numbers). See _compile.
+        # typed_cells: rows may hold dates or Excel numbers besides text (XLSX, or callers in
+        # code); the memo then answers for plain text cells only. CSV and JSON rows are text.
+        self._typed_cells = typed_cells
+        self._required_when = [f for f in fields if f.required_when]
+        self._rows = [0]
+        self._memos = [(_Memo(self._rows), conv) for _, conv in self.converters]
+        self._compiled_for: dict[tuple, object] = {}
         self.cross = [(f, f.not_before) for f in fields if f.not_before and any(g.name == f.not_before for g in fields)]
         self.row_rules = [r for r in item.row_rules if all(k in {f.name for f in fields} for k, _ in r.when)] if mode != "withdraw" else [
             r for r in item.row_rules if not r.require or all(x in {f.name for f in fields} for x in r.require)
@@ -152,12 +201,16 @@ class RowValidator:
             pattern = re.compile(f.pattern) if f.pattern else None
             pmsg = f.pattern_message or f"{label}格式不正确"
 
+            required = f.required
+
             def conv(raw):
                 text = _text(raw)
                 if max_length and len(text) > max_length:
                     raise FieldError(f"{label}超过{max_length}个字符（实为{len(text)}个）")
                 if pattern and text and not pattern.match(text):
                     raise FieldError(pmsg)
+                if not text and required:  # the cell held only control characters
+                    raise FieldError(f"必填项“{label}”为空")
                 return text
 
             return conv
@@ -258,7 +311,7 @@ class RowValidator:
                 hit = cache.get(raw)
                 if hit is None:
                     try:
-                        hit = (clean_uscc(raw), None)
+                        hit = (clean_uscc(raw if isinstance(raw, str) else _text(raw)), None)
                     except InvalidCode as exc:
                         msg = str(exc)
                         hit = (None, label + msg[len("统一社会信用代码"):] if msg.startswith("统一社会信用代码") else f"{label}：{msg}")
@@ -277,7 +330,7 @@ class RowValidator:
                 hit = cache.get(raw)
                 if hit is None:
                     try:
-                        hit = (clean_id_number(raw), None)
+                        hit = (clean_id_number(raw if isinstance(raw, str) else _text(raw)), None)
                     except InvalidCode as exc:
                         msg = str(exc)
                         hit = (None, label + msg[len("公民身份号码"):] if msg.startswith("公民身份号码") else f"{label}：{msg}")
@@ -318,25 +371,62 @@ class RowValidator:
 
     # -------------------------------------------------------------- rows
     def validate(self, raw: dict) -> tuple[dict, list[tuple[str, str]]]:
-        """raw: field name → raw cell. Returns (values, errors)."""
-        values: dict = {}
-        errors: list[tuple[str, str]] = []
-        get = raw.get
-        for f, conv in self.converters:
-            cell = get(f.name)
-            if cell is None or cell == "" or (cell.__class__ is str and not cell.strip()):
-                if cell.__class__.__name__ == "_Nested":
-                    errors.append((f.label, f"{f.label}的值不应为对象或数组"))
-                    continue
+        """raw: a row keyed by column header, Chinese label or field name. Returns (values,
+        errors): clean values by field name, and (field label, Chinese reason) pairs."""
+        self._rows[0] += 1
+        keys = tuple(raw)
+        fn = self._compiled_for.get(keys)
+        if fn is None:
+            fn = self._compile(keys)
+        values, errors = fn(raw)
+        return self._row_checks(values, errors)
+
+    def _compile(self, keys: tuple):
+        """Generate the function that validates rows with these keys: one straight run of code
+        per field present (no loop, no look-ups of field attributes), a memo per field, and the
+        "required" errors of absent fields written in. Built once per distinct set of keys."""
+        headers_map = self.item.headers
+        by_field: dict[str, str] = {}
+        for key in keys:
+            fname = headers_map.get(header_key(key)) if isinstance(key, str) else None
+            if fname is not None and fname not in by_field:
+                by_field[fname] = key
+        env: dict = {"_convert": _convert}
+        lines = ["def validate(raw):", "    values = {}", "    errors = []", "    get = raw.get"]
+        for i, ((f, _), (memo, conv)) in enumerate(zip(self.converters, self._memos, strict=True)):
+            required_error = (f.label, f"必填项“{f.label}”为空")
+            env[f"R{i}"] = required_error
+            key = by_field.get(f.name)
+            if key is None:
                 if f.required:
-                    errors.append((f.label, f"必填项“{f.label}”为空"))
+                    lines.append(f"    errors.append(R{i})")
                 continue
-            try:
-                values[f.name] = conv(cell)
-            except FieldError as exc:
-                errors.append((f.label, str(exc)))
-        for f in self.fields:
-            if f.required_when and f.name not in values:
+            env[f"K{i}"], env[f"M{i}"], env[f"C{i}"], env[f"L{i}"] = key, memo, conv, f.label
+            lines += [
+                f"    cell = get(K{i})",
+                "    if cell:",
+                f"        hit = M{i}.get(cell)" + (" if cell.__class__ is str else None" if self._typed_cells else ""),
+                "        if hit is None:",
+                f"            hit = _convert(C{i}, M{i}, cell, L{i})",
+                "        kind = hit[0]",
+                "        if kind == 1:",
+                f"            values[{f.name!r}] = hit[1]",
+                "        elif kind == 0:",
+                f"            errors.append((L{i}, hit[1]))",
+            ]
+            if f.required:
+                lines += ["        else:", f"            errors.append(R{i})", "    else:", f"        errors.append(R{i})"]
+        lines.append("    return values, errors")
+        exec(compile("\n".join(lines), f"<validator {self.item.code}>", "exec"), env)  # noqa: S102 — code built from the catalog, not from input
+        fn = env["validate"]
+        if len(self._compiled_for) > 256:  # JSON rows with ever-changing keys: keep memory bounded
+            self._compiled_for.clear()
+        self._compiled_for[keys] = fn
+        return fn
+
+    def _row_checks(self, values: dict, errors: list) -> tuple[dict, list[tuple[str, str]]]:
+        for f in self._required_when:
+            if f.name not in values:
                 for cond_field, allowed in f.required_when:
                     if values.get(cond_field) in allowed:
                         errors.append((f.label, f"必填项“{f.label}”为空"))
@@ -345,11 +435,10 @@ class RowValidator:
             a, b = values.get(f.name), values.get(other)
             if isinstance(a, date) and isinstance(b, date) and a < b:
                 errors.append((f.label, f"{f.label}（{a.isoformat()}）早于{self._labels[other]}（{b.isoformat()}）"))
-        if errors:
-            bad = {label for label, _ in errors}
+        bad = {label for label, _ in errors} if errors else ()  # fields already reported
         for rule in self.row_rules:
             if all(values.get(k) in allowed for k, allowed in rule.when):
-                if errors and any(self._labels[x] in bad for x in (*rule.require, *rule.require_any)):
+                if bad and any(self._labels[x] in bad for x in (*rule.require, *rule.require_any)):
                     continue  # the field itself is already reported
                 missing_all = [x for x in rule.require if x not in values]
                 if missing_all or (rule.require_any and not any(x in values for x in rule.require_any)):

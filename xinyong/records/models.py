@@ -16,8 +16,9 @@ AUTHORITY_LEVEL_CHOICES = [("national", "国家级"), ("province", "省级"), ("
 
 class Record(models.Model):
     item_code = models.CharField("信息项", max_length=40)
-    department = models.ForeignKey("catalog.Department", on_delete=models.PROTECT, related_name="records")
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="records")
+    # no single-column indexes: (department, received_at) and (subject, item_code) lead with them
+    department = models.ForeignKey("catalog.Department", on_delete=models.PROTECT, related_name="records", db_index=False)
+    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="records", db_index=False)
     batch = models.ForeignKey("ingestion.Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="records")
     row_no = models.IntegerField("批次行号", null=True, blank=True)
     source_id = models.CharField("来源记录编号", max_length=64)

@@ -1,8 +1,26 @@
 """Publication periods (公示期限) and reporting deadlines, from the catalog's versioned rules.
 
-Periods are counted as the Civil Code counts them (民法典 第二百零一条、第二百零三条): the day of
-the decision is not counted, a period of months or years ends on the corresponding day, and that
-day is the last day of publication. Repair may be asked from the day after the minimum period.
+Which rule: the rule set named by the item (`publication:`), in the version in force on the
+record's `select_by` date (the decision date); a decision older than every version falls under
+the oldest one. Rule sets with `by` (penalties: `severity`) pick the period by that field.
+
+How periods are counted: as the Civil Code counts periods (民法典 第二百零一条、第二百零二条).
+Art. 201: the day of the decision is not counted, the period starts the next day. Art. 202: a
+period of months or years ends on the corresponding day of the last month; when that month has
+no such day, on its last day. That day is the last day of publication. So a general penalty
+decided on 2026-05-10 (1 year at most) is published up to and including 2027-05-10, and one
+decided on 2026-08-31 with a 6-month minimum has its minimum end on 2027-02-28.
+
+Art. 203 (a last day that falls on a public holiday moves to the next working day) is not
+applied: it protects a party who must act by a deadline, while the end of publication is the
+platform stopping an act of its own, and moving the minimum end would only delay the subject's
+right to ask for repair.
+Deadlines that the rules give in working days (双公示 within 7 working days) are counted on the
+working-day calendar instead (common/calendar.py).
+
+Repair (信用修复) may be asked from the day after the minimum period ends (Order 36: "最短公示期
+届满后"). A department may give its own end date (公示截止期); it is kept when it lies within
+[minimum end, maximum end] and refused otherwise (PeriodError, the range in the message).
 """
 
 from __future__ import annotations

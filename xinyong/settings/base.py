@@ -170,6 +170,8 @@ XINYONG = {
     "CHUNK_ROWS": env_int("XINYONG_CHUNK_ROWS", 5000),
     # errors kept in the database per batch (all of them go to the error file)
     "MAX_STORED_ERRORS": env_int("XINYONG_MAX_STORED_ERRORS", 1000),
+    # records accepted in one call of POST /api/v1/batches/records (see docs/api.md)
+    "API_MAX_RECORDS": env_int("XINYONG_API_MAX_RECORDS", 50_000),
     "BATCH_DIR": str(VAR_DIR / "batches"),
     "CATALOG_DIR": str(BASE_DIR / "xinyong" / "catalog" / "definitions"),
 }

@@ -1,16 +1,24 @@
 """Settings for the test suite: same as base, fixed keys, fast hashing, immediate tasks."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("XINYONG_VAR_DIR", tempfile.mkdtemp(prefix="xinyong-test-"))
+if not os.environ.get("XINYONG_VAR_DIR"):
+    # one folder per test run, shared by the xdist workers (they inherit the environment) and
+    # removed when the process that made it exits
+    _var_dir = tempfile.mkdtemp(prefix="xinyong-test-")
+    os.environ["XINYONG_VAR_DIR"] = _var_dir
+    atexit.register(shutil.rmtree, _var_dir, ignore_errors=True)
 os.environ.setdefault("XINYONG_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 os.environ.setdefault("XINYONG_FIELD_KEYS", "dGVzdC1maWVsZC1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=")
 os.environ.setdefault("XINYONG_LOOKUP_KEY", "test-lookup-key")
 
 from .base import *  # noqa: E402,F403
-from .base import XINYONG  # noqa: E402
+from .base import STATIC_ROOT, XINYONG  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 XINYONG["CHUNK_ROWS"] = 500
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it

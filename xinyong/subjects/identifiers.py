@@ -86,7 +86,7 @@ def clean_id_number(value: str) -> str:
     number = normalize_code(value)
     if len(number) != 18:
         raise InvalidCode(f"公民身份号码应为18位，实为{len(number)}位")
-    if not number[:-1].isdigit() or not (number[-1].isdigit() or number[-1] == "X"):
+    if not number.isascii() or not number[:-1].isdigit() or not (number[-1].isdigit() or number[-1] == "X"):
         raise InvalidCode("公民身份号码格式错误（前17位应为数字，末位为数字或X）")
     if number[-1] != ric.calc_check_digit(number):
         raise InvalidCode("公民身份号码校验位错误")

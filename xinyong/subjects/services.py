@@ -20,6 +20,9 @@ from . import identifiers as ids
 from .models import Subject, SubjectIdentifier, SubjectName
 
 LEGACY_SCHEMES = ("org_code", "reg_no", "tax_no", "institution_no", "social_org_no")
+_SUBJECT_COLUMNS = ["id", "kind", "uscc", "id_hash", "id_encrypted", "id_masked", "name", "name_key", "region", "status", "legal_rep", "registered_on", "registered", "created_at", "updated_at"]
+_IDENT_COLUMNS = ["subject_id", "scheme", "value", "source", "created_at"]
+_NAME_COLUMNS = ["subject_id", "name", "name_key", "valid_from", "valid_to", "source"]
 CATEGORY_PERSON = "自然人"
 
 
@@ -46,18 +49,21 @@ class SubjectRef:
         return "n:" + normalize_name(self.name)
 
 
-@dataclass
+@dataclass(slots=True)
 class Resolution:
     subject_id: int | None
     kind: str | None = None
     review_reason: str | None = None
     candidates: list[dict] = field(default_factory=list)
-    created: bool = False
+    # the subject is named by a code the platform has not seen yet: it is created by `commit`
+    # when (and only when) its row is stored, so a rejected row leaves no subject behind
+    pending: bool = False
 
 
 class SubjectResolver:
-    """Resolves the subjects of a batch, chunk by chunk, creating organizations (by USCC) and
-    individuals (by ID number) on first sight. Caches what it has seen for the whole batch."""
+    """Resolves the subjects of a batch, chunk by chunk. `resolve` only reads; `commit` creates
+    the organizations (by USCC) and individuals (by ID number) of the rows that are stored, and
+    maps the legacy codes they carry. Caches what it has seen for the whole batch."""
 
     def __init__(self, *, source: str):
         self.source = source
@@ -71,7 +77,6 @@ class SubjectResolver:
         person_hashes = [self._id_hash(r) if self._is_person(r) and r.id_number else None for r in refs]
         self._load_idhashes({h for h in person_hashes if h} - self.by_idhash.keys())
         self._load_legacy({pair for r in refs if not r.uscc and not self._is_person(r) for pair in r.legacy} - self.by_legacy.keys())
-        self._create_missing(refs, person_hashes)
         out: list[Resolution] = []
         name_only: list[tuple[int, SubjectRef]] = []
         for i, r in enumerate(refs):
@@ -79,11 +84,11 @@ class SubjectResolver:
                 if not r.id_number:
                     out.append(Resolution(None, review_reason="自然人未提供证件号码"))
                     continue
-                sid, kind = self.by_idhash[person_hashes[i]]
-                out.append(Resolution(sid, kind))
+                hit = self.by_idhash.get(person_hashes[i])
+                out.append(Resolution(hit[0], hit[1]) if hit else Resolution(None, "individual", pending=True))
             elif r.uscc:
-                sid, kind = self.by_uscc[r.uscc]
-                out.append(Resolution(sid, kind))
+                hit = self.by_uscc.get(r.uscc)
+                out.append(Resolution(hit[0], hit[1]) if hit else Resolution(None, r.kind_hint or ids.kind_from_uscc(r.uscc), pending=True))
             elif r.legacy:
                 hit = next((self.by_legacy.get(p) for p in r.legacy if self.by_legacy.get(p)), None)
                 if hit:
@@ -95,6 +100,68 @@ class SubjectResolver:
                 name_only.append((i, r))
         if name_only:
             self._resolve_names(name_only, out)
+        return out
+
+    def commit(self, refs: list[SubjectRef]) -> list[int]:
+        """The subject ids of rows about to be stored: subjects not seen before are created, and
+        legacy codes given beside a USCC are mapped to it (old registration number → USCC)."""
+        from django.utils import timezone
+
+        from xinyong.common import db
+
+        now = timezone.now()
+        stamp = db.db_datetime(now)
+        new_orgs: dict[str, tuple] = {}
+        new_people: dict[str, tuple] = {}
+        hashes: list[str | None] = []
+        for r in refs:
+            if self._is_person(r):
+                h = self._id_hash(r)
+                hashes.append(h)
+                if h not in self.by_idhash and h not in new_people:
+                    number = r.id_number
+                    is_ric = not r.id_type or r.id_type == "身份证"
+                    name = r.name[:200]
+                    new_people[h] = ("individual", None, h, encrypt(number), ids.masked_id(number), name, normalize_name(name)[:200],
+                                     ids.id_region(number) if is_ric else "", "", "", None, False, stamp, stamp)
+            else:
+                hashes.append(None)
+                if r.uscc and r.uscc not in self.by_uscc and r.uscc not in new_orgs:
+                    name = r.name[:200]
+                    new_orgs[r.uscc] = (r.kind_hint or ids.kind_from_uscc(r.uscc), r.uscc, None, "", "", name, normalize_name(name)[:200],
+                                        ids.region_from_uscc(r.uscc), "", "", None, False, stamp, stamp)
+        created = list(new_orgs.values()) + list(new_people.values())
+        if created:
+            subject_ids = db.allocate_ids(Subject, len(created))
+            db.insert_rows(Subject, _SUBJECT_COLUMNS, [(sid, *row) for sid, row in zip(subject_ids, created, strict=True)])
+            names, idents = [], []
+            for sid, row in zip(subject_ids, created, strict=True):
+                kind, uscc, id_hash = row[0], row[1], row[2]
+                if uscc:
+                    self.by_uscc[uscc] = (sid, kind)
+                    idents.append((sid, "org_code", ids.org_code_from_uscc(uscc), self.source, stamp))
+                    names.append((sid, row[5], row[6], None, None, self.source))
+                else:
+                    self.by_idhash[id_hash] = (sid, kind)
+            db.insert_rows(SubjectIdentifier, _IDENT_COLUMNS, idents, ignore_conflicts=True)
+            db.insert_rows(SubjectName, _NAME_COLUMNS, names)
+            self.created += len(created)
+        links = []
+        out: list[int] = []
+        for r, h in zip(refs, hashes, strict=True):
+            if h is not None:
+                out.append(self.by_idhash[h][0])
+                continue
+            if r.uscc:
+                sid = self.by_uscc[r.uscc][0]
+                for scheme, value in r.legacy:
+                    if self.by_legacy.get((scheme, value)) is None:
+                        links.append((sid, scheme, value, self.source, stamp))
+                        self.by_legacy[(scheme, value)] = self.by_uscc[r.uscc]
+                out.append(sid)
+            else:
+                out.append(None)  # resolved by legacy code or name: the caller has the id
+        db.insert_rows(SubjectIdentifier, _IDENT_COLUMNS, links, ignore_conflicts=True)
         return out
 
     # ------------------------------------------------------------------ helpers
@@ -129,58 +196,6 @@ class SubjectResolver:
             found[(scheme, value)] = (sid, kind)
         for p in pairs:
             self.by_legacy[p] = found.get(p)
-
-    def _create_missing(self, refs: list[SubjectRef], person_hashes: list) -> None:
-        new_orgs: dict[str, Subject] = {}
-        new_people: dict[str, Subject] = {}
-        for r, h in zip(refs, person_hashes, strict=True):
-            if self._is_person(r):
-                if h and h not in self.by_idhash and h not in new_people:
-                    number = r.id_number
-                    is_ric = not r.id_type or r.id_type == "身份证"
-                    new_people[h] = Subject(
-                        kind="individual",
-                        id_hash=h,
-                        id_encrypted=encrypt(number),
-                        id_masked=ids.masked_id(number),
-                        name=r.name[:200],
-                        name_key=normalize_name(r.name)[:200],
-                        region=ids.id_region(number) if is_ric else "",
-                    )
-            elif r.uscc and r.uscc not in self.by_uscc and r.uscc not in new_orgs:
-                new_orgs[r.uscc] = Subject(
-                    kind=r.kind_hint or ids.kind_from_uscc(r.uscc),
-                    uscc=r.uscc,
-                    name=r.name[:200],
-                    name_key=normalize_name(r.name)[:200],
-                    region=ids.region_from_uscc(r.uscc),
-                )
-        if new_orgs:
-            created = Subject.objects.bulk_create(list(new_orgs.values()), batch_size=1000)
-            for s in created:
-                self.by_uscc[s.uscc] = (s.id, s.kind)
-            idents = [SubjectIdentifier(subject_id=s.id, scheme="org_code", value=ids.org_code_from_uscc(s.uscc), source=self.source) for s in created]
-            SubjectIdentifier.objects.bulk_create(idents, batch_size=1000, ignore_conflicts=True)
-            SubjectName.objects.bulk_create(
-                [SubjectName(subject_id=s.id, name=s.name, name_key=s.name_key, source=self.source) for s in created], batch_size=1000
-            )
-            self.created += len(created)
-        if new_people:
-            created = Subject.objects.bulk_create(list(new_people.values()), batch_size=1000)
-            for s in created:
-                self.by_idhash[s.id_hash] = (s.id, s.kind)
-            self.created += len(created)
-        # legacy codes given beside a USCC are mapped to it (old registration number → USCC)
-        links = []
-        for r in refs:
-            if r.uscc and r.legacy and not self._is_person(r):
-                sid = self.by_uscc[r.uscc][0]
-                for scheme, value in r.legacy:
-                    if self.by_legacy.get((scheme, value)) is None:
-                        links.append(SubjectIdentifier(subject_id=sid, scheme=scheme, value=value, source=self.source))
-                        self.by_legacy[(scheme, value)] = self.by_uscc[r.uscc]
-        if links:
-            SubjectIdentifier.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
 
     def _resolve_names(self, name_only: list[tuple[int, SubjectRef]], out: list[Resolution]) -> None:
         keys = {normalize_name(r.name) for _, r in name_only}

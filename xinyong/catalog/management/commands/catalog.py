@@ -44,7 +44,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"目录已载入（{catalog.digest}）：行政区划 {summary['regions']}，新增部门 {summary['departments_added']}，"
-                    f"更新部门 {summary['departments_updated']}，新增信息项 {summary['items_added']}，更新 {summary['items_updated']}，停用 {summary['items_retired']}"
+                    f"更新部门 {summary['departments_updated']}，停用部门 {summary['departments_retired']}，"
+                    f"新增信息项 {summary['items_added']}，更新 {summary['items_updated']}，停用 {summary['items_retired']}"
                 )
 
 

@@ -1,0 +1,196 @@
+"""API keys of department systems (部门业务系统接口密钥): create, rotate, revoke, and check.
+
+A token is `<key_id>.<secret>`. `key_id` is public (it appears in logs, the audit trail and the
+admin); the secret is shown once, when the key is created or rotated. The database keeps a
+SHA-256 of the secret for bearer checks (the secret is 256 random bits, so a fast hash is enough)
+and the secret encrypted with the field keys, so that signed requests (HMAC over the request,
+a later issue) can be verified with the same credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from xinyong.common.crypto import encrypt
+from xinyong.common.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+
+from .models import ApiKey
+from .services import Actor, audit_log
+
+# What a key may do. The catalog endpoints are public today; "catalog" is kept so that a
+# department system that will read non-public catalog data later does not need a new key.
+SCOPES = {
+    "ingest": "报送信用信息（归集）：提交、更正、撤销批次，查看本部门批次",
+    "catalog": "读取信息资源目录",
+}
+DEFAULT_SCOPES = ("ingest", "catalog")
+KEY_ID_PREFIX = "xy_"
+# last_used_at is written at most this often per key (one UPDATE, no audit entry)
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits, alphabet A-Z a-z 0-9 - _ (no ".")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _token(key: ApiKey, secret: str) -> str:
+    return f"{key.key_id}.{secret}"
+
+
+def _clean_scopes(scopes) -> list[str]:
+    if isinstance(scopes, str):
+        scopes = scopes.replace("，", ",").split(",")
+    cleaned = list(dict.fromkeys(s.strip() for s in scopes if s and s.strip()))
+    unknown = [s for s in cleaned if s not in SCOPES]
+    if unknown:
+        raise InvalidInput(
+            f"未知的权限范围：{'、'.join(unknown)}（可选：{'、'.join(SCOPES)}）", fields={"scopes": "无效"}
+        )
+    if not cleaned:
+        raise InvalidInput("至少须有一个权限范围", fields={"scopes": "必填"})
+    return cleaned
+
+
+def key_status(key: ApiKey, *, now: datetime | None = None) -> str:
+    """active / revoked / expired."""
+    now = now or timezone.now()
+    if key.revoked_at:
+        return "revoked"
+    if key.expires_at and key.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+STATUS_LABELS = {"active": "有效", "revoked": "已吊销", "expired": "已过期"}
+
+
+def apikey_get(key_id: str) -> ApiKey:
+    try:
+        return ApiKey.objects.select_related("department").get(key_id=str(key_id).strip())
+    except ApiKey.DoesNotExist:
+        raise NotFound(f"找不到接口密钥“{str(key_id)[:32]}”", code="unknown_key") from None
+
+
+@transaction.atomic
+def apikey_create(
+    *,
+    department,
+    name: str,
+    scopes=DEFAULT_SCOPES,
+    actor: Actor,
+    expires_at: datetime | None = None,
+    user=None,
+) -> tuple[ApiKey, str]:
+    """Create a key for a department's system; returns (key, token). The token is shown once."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("请填写密钥名称（如：行政处罚案件系统）", fields={"name": "必填"})
+    if len(name) > 100:
+        raise InvalidInput("密钥名称不超过100个字", fields={"name": "过长"})
+    if not department.active:
+        raise Forbidden(f"部门“{department.short_name}”已停用，不能创建接口密钥", code="department_inactive")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput("过期时间须晚于现在", fields={"expires_at": "无效"})
+    secret = _new_secret()
+    key = ApiKey.objects.create(
+        department=department,
+        name=name,
+        key_id=KEY_ID_PREFIX + secrets.token_hex(8),
+        secret_hash=_hash(secret),
+        secret_encrypted=encrypt(secret),
+        scopes=_clean_scopes(scopes),
+        expires_at=expires_at,
+        created_by=user,
+    )
+    audit_log(
+        actor=actor,
+        action="apikey.create",
+        object_type="apikey",
+        object_id=key.key_id,
+        detail={"department": department.code, "name": name, "scopes": key.scopes, "expires_at": expires_at.isoformat() if expires_at else None},
+    )
+    return key, _token(key, secret)
+
+
+@transaction.atomic
+def apikey_rotate(*, key: ApiKey, actor: Actor) -> tuple[ApiKey, str]:
+    """Give the key a new secret (same key_id, scopes and expiry); the old secret stops working
+    at once. Returns (key, new token)."""
+    key = ApiKey.objects.select_for_update().select_related("department").get(pk=key.pk)
+    if key.revoked_at:
+        raise InvalidInput(f"接口密钥 {key.key_id} 已吊销，不能更换密钥；请创建新密钥", code="key_revoked")
+    secret = _new_secret()
+    key.secret_hash = _hash(secret)
+    key.secret_encrypted = encrypt(secret)
+    key.save(update_fields=["secret_hash", "secret_encrypted"])
+    audit_log(actor=actor, action="apikey.rotate", object_type="apikey", object_id=key.key_id, detail={"department": key.department.code})
+    return key, _token(key, secret)
+
+
+@transaction.atomic
+def apikey_revoke(*, key: ApiKey, actor: Actor, reason: str = "") -> ApiKey:
+    """Revoke a key for good (idempotent: revoking a revoked key changes nothing)."""
+    key = ApiKey.objects.select_for_update().select_related("department").get(pk=key.pk)
+    if key.revoked_at:
+        return key
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    audit_log(
+        actor=actor,
+        action="apikey.revoke",
+        object_type="apikey",
+        object_id=key.key_id,
+        purpose=reason[:200],
+        detail={"department": key.department.code},
+    )
+    return key
+
+
+def apikey_authenticate(token: str) -> ApiKey:
+    """The active key a bearer token belongs to, or Unauthorized with the reason.
+
+    Unknown key ids and wrong secrets get the same answer; whether a key is revoked or expired is
+    only told to a caller who knows its secret. The secret is compared in constant time.
+    """
+    key_id, sep, secret = (token or "").strip().partition(".")
+    if not sep or not key_id or not secret or len(key_id) > 32 or len(secret) > 200:
+        raise Unauthorized(
+            "接口凭证格式错误：应为 Authorization: Bearer <密钥标识>.<密钥>", code="auth_malformed"
+        )
+    key = ApiKey.objects.select_related("department").filter(key_id=key_id).first()
+    # hash even when the key is unknown, so that timing does not tell which key ids exist
+    presented = _hash(secret)
+    expected = key.secret_hash if key else _hash(_new_secret())
+    if not hmac.compare_digest(presented, expected) or key is None:
+        raise Unauthorized("接口凭证无效：密钥标识或密钥不正确", code="key_invalid")
+    now = timezone.now()
+    status = key_status(key, now=now)
+    if status == "revoked":
+        raise Unauthorized(f"接口密钥 {key.key_id} 已吊销，请向信用中心申请新密钥", code="key_revoked")
+    if status == "expired":
+        raise Unauthorized(f"接口密钥 {key.key_id} 已于{timezone.localtime(key.expires_at):%Y-%m-%d %H:%M}过期，请向信用中心申请新密钥", code="key_expired")
+    if not key.department.active:
+        raise Forbidden(f"部门“{key.department.short_name}”已停用", code="department_inactive")
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def require_scope(key: ApiKey, scope: str) -> None:
+    if scope not in (key.scopes or []):
+        raise Forbidden(
+            f"接口密钥 {key.key_id} 没有“{scope}”权限（{SCOPES.get(scope, scope)}），请向信用中心申请",
+            code="scope_missing",
+            fields={"scope": scope},
+        )
