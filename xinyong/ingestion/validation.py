@@ -378,8 +378,7 @@ class RowValidator:
         fn = self._compiled_for.get(keys)
         if fn is None:
             fn = self._compile(keys)
-        values, errors = fn(raw)
-        return self._row_checks(values, errors)
+        return fn(raw)
 
     def _compile(self, keys: tuple):
         """Generate the function that validates rows with these keys: one straight run of code
@@ -416,6 +415,7 @@ class RowValidator:
             ]
             if f.required:
                 lines += ["        else:", f"            errors.append(R{i})", "    else:", f"        errors.append(R{i})"]
+        lines += self._row_check_lines(env)
         lines.append("    return values, errors")
         exec(compile("\n".join(lines), f"<validator {self.item.code}>", "exec"), env)  # noqa: S102 — code built from the catalog, not from input
         fn = env["validate"]
@@ -424,23 +424,40 @@ class RowValidator:
         self._compiled_for[keys] = fn
         return fn
 
-    def _row_checks(self, values: dict, errors: list) -> tuple[dict, list[tuple[str, str]]]:
-        for f in self._required_when:
-            if f.name not in values:
-                for cond_field, allowed in f.required_when:
-                    if values.get(cond_field) in allowed:
-                        errors.append((f.label, f"必填项“{f.label}”为空"))
-                        break
-        for f, other in self.cross:
-            a, b = values.get(f.name), values.get(other)
-            if isinstance(a, date) and isinstance(b, date) and a < b:
-                errors.append((f.label, f"{f.label}（{a.isoformat()}）早于{self._labels[other]}（{b.isoformat()}）"))
-        bad = {label for label, _ in errors} if errors else ()  # fields already reported
-        for rule in self.row_rules:
-            if all(values.get(k) in allowed for k, allowed in rule.when):
-                if bad and any(self._labels[x] in bad for x in (*rule.require, *rule.require_any)):
-                    continue  # the field itself is already reported
-                missing_all = [x for x in rule.require if x not in values]
-                if missing_all or (rule.require_any and not any(x in values for x in rule.require_any)):
-                    errors.append((self._labels[(missing_all or rule.require_any)[0]], rule.message or "缺少必填信息"))
-        return values, errors
+    def _row_check_lines(self, env: dict) -> list[str]:
+        """Code for the checks across fields, in this order: conditionally required fields,
+        dates not before another date, row rules (a rule is not repeated for a field whose own
+        value was already reported)."""
+        lines: list[str] = []
+        env["_date"] = date
+        for n, f in enumerate(self._required_when):
+            env[f"RW{n}"] = (f.label, f"必填项“{f.label}”为空")
+            conds = " or ".join(f"values.get({k!r}) in {sorted(v)!r}" for k, v in f.required_when)
+            lines += [f"    if {f.name!r} not in values and ({conds}):", f"        errors.append(RW{n})"]
+        for n, (f, other) in enumerate(self.cross):
+            env[f"XL{n}"], env[f"XO{n}"] = f.label, self._labels[other]
+            lines += [
+                f"    a = values.get({f.name!r})",
+                "    if a.__class__ is _date:",
+                f"        b = values.get({other!r})",
+                "        if b.__class__ is _date and a < b:",
+                f"            errors.append((XL{n}, f\"{{XL{n}}}（{{a.isoformat()}}）早于{{XO{n}}}（{{b.isoformat()}}）\"))",
+            ]
+        for n, rule in enumerate(self.row_rules):
+            env[f"RM{n}"] = rule.message or "缺少必填信息"
+            when = " and ".join(f"values.get({k!r}) in {sorted(v)!r}" for k, v in rule.when)
+            fields = (*rule.require, *rule.require_any)
+            env[f"RF{n}"] = frozenset(self._labels[x] for x in fields)
+            missing = [f"{x!r} not in values" for x in rule.require]
+            if rule.require_any:
+                missing.append("(" + " and ".join(f"{x!r} not in values" for x in rule.require_any) + ")")
+            if not missing:
+                continue
+            first = (rule.require or rule.require_any)[0]
+            env[f"RL{n}"] = self._labels[first]
+            lines += [
+                f"    if {when} and ({' or '.join(missing)}):",
+                f"        if not errors or not any(label in RF{n} for label, _ in errors):",
+                f"            errors.append((RL{n}, RM{n}))",
+            ]
+        return lines

@@ -166,6 +166,9 @@ XINYONG = {
     "SYNC_MAX_BYTES": env_int("XINYONG_SYNC_MAX_KB", 2048) * 1024,
     # a single cell longer than this is a file-level error (protects memory)
     "MAX_CELL_CHARS": env_int("XINYONG_MAX_CELL_CHARS", 100_000),
+    # files at least this large are read and validated in a helper process while the main one
+    # writes (-1: never)
+    "PARALLEL_MIN_BYTES": env_int("XINYONG_PARALLEL_MIN_MB", 8) * 1024 * 1024 if env_int("XINYONG_PARALLEL_MIN_MB", 8) >= 0 else -1,
     # rows processed per chunk in the pipeline
     "CHUNK_ROWS": env_int("XINYONG_CHUNK_ROWS", 5000),
     # errors kept in the database per batch (all of them go to the error file)

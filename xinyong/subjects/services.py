@@ -26,7 +26,7 @@ _NAME_COLUMNS = ["subject_id", "name", "name_key", "valid_from", "valid_to", "so
 CATEGORY_PERSON = "自然人"
 
 
-@dataclass
+@dataclass(slots=True)
 class SubjectRef:
     name: str
     category: str | None = None
