@@ -171,3 +171,23 @@ def test_removing_departments_with_nothing_stored_deactivates_them(db, catalog_c
     assert summary["departments_retired"] == 60
     assert not Department.objects.get(code="220102-GSJ").active
     assert Department.objects.get(code="220100-GSJ").active
+
+
+# ------------------------------------------------------------------ ingestion waits for sync
+def test_an_item_changed_in_the_yaml_is_not_used_before_it_is_loaded(tmp_path, use_catalog, ingest, penalty_row):
+    import shutil
+
+    from django.conf import settings
+
+    from xinyong.common.errors import XinyongError
+
+    copy = tmp_path / "definitions"
+    shutil.copytree(settings.XINYONG["CATALOG_DIR"], copy)
+    path = copy / "items" / "shuanggongshi.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("label: 违法事实, type: text, required: true, max_length: 5000", "label: 违法事实, type: text, required: true, max_length: 4000"), encoding="utf-8")
+    use_catalog(copy)
+    with pytest.raises(XinyongError) as refused:
+        ingest([penalty_row()])
+    assert refused.value.code == "catalog_not_synced" and "catalog sync" in refused.value.message
+    catalog_sync()
+    assert ingest([penalty_row()]).accepted == 1

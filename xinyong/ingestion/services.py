@@ -31,8 +31,16 @@ def check_item_right(department: Department, item_code: str):
     item = catalog.item(item_code)
     if item is None:
         raise NotFound(f"未知的信息项编码“{item_code[:40]}”（可用 xinyong catalog list 查看）", code="unknown_item")
-    if not CatalogItem.objects.filter(code=item.code, active=True).exists():
+    loaded = CatalogItem.objects.filter(code=item.code, active=True).values_list("definition", flat=True).first()
+    if loaded is None:
         raise XinyongError(f"信息项“{item.name}”尚未载入数据库，请先运行 xinyong catalog sync", code="catalog_not_synced")
+    if loaded != item.as_dict():
+        # stored records are protected by the checks of catalog sync: a definition changed in
+        # the YAML is used only once it has been loaded
+        raise XinyongError(
+            f"信息项“{item.name}”的定义已修改但尚未载入，请先运行 xinyong catalog sync（载入时会检查修改是否影响已存储的记录）",
+            code="catalog_not_synced",
+        )
     if department.system != item.owner:
         owner = catalog.systems[item.owner]
         raise Forbidden(
