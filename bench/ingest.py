@@ -159,7 +159,7 @@ def child_raw(args) -> dict:
             for n, row in enumerate(reader, start=2):
                 day = row[11] if item.startswith("penalty") else row[10]
                 chunk.append((next_id, item, dept.id, subject_ids[row[2]], None, n, f"raw-{item}-{n}", "0" * 32, row[doc_col], day, None, None, "", "city", "public",
-                              day, None, None, "", None, None, "active", 1, json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False), now, now))
+                              day, None, None, "", None, None, "active", 1, json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False), now, now, False))
                 next_id += 1
                 if len(chunk) >= 50_000:
                     flush(chunk)

@@ -25,6 +25,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def catalog_loaded():
+    """The catalog in the database, for a transactional test: the flush that ends another
+    transactional test empties every table, the catalog loaded once per session too."""
+    from xinyong.catalog.models import Department
+    from xinyong.catalog.services import catalog_sync
+
+    if not Department.objects.exists():
+        catalog_sync()
+
+
+@pytest.fixture
 def rng():
     return random.Random(20141)
 

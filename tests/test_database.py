@@ -21,17 +21,6 @@ from xinyong.ingestion.pipeline import EVENT_COLUMNS
 from xinyong.records.models import ChangeEvent, Record
 
 
-@pytest.fixture
-def catalog_loaded():
-    """The catalog in the database, for a transactional test: the flush that ends another
-    transactional test empties every table, the catalog loaded once per session too."""
-    from xinyong.catalog.models import Department
-    from xinyong.catalog.services import catalog_sync
-
-    if not Department.objects.exists():
-        catalog_sync()
-
-
 def test_suite_runs_on_the_database_ci_asked_for():
     """CI can never run SQLite twice and call it PostgreSQL."""
     url = os.environ.get("DATABASE_URL", "")

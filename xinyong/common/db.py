@@ -107,5 +107,10 @@ def db_date(value: date | None):
     return value.isoformat()
 
 
+def db_uuid(value):
+    """A UUID in the form the backend stores (32 hex characters on SQLite)."""
+    return value if connection.vendor == "postgresql" else value.hex
+
+
 def db_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -38,6 +38,7 @@ from xinyong.common.crypto import encrypt, lookup_hash
 from xinyong.common.errors import FileRejected, XinyongError
 from xinyong.common.masking import mask_value
 from xinyong.common.normalize import normalize_code, normalize_name
+from xinyong.records import feed
 from xinyong.records.models import ChangeEvent, Record, RecordHistory
 from xinyong.records.publication import (
     PeriodError,
@@ -64,10 +65,10 @@ RECORD_COLUMNS = [
     "content_hash", "document_no", "decided_on", "valid_from", "valid_until", "severity",
     "authority_level", "disclosure", "publish_from", "publish_until", "repair_from",
     "publication_rule", "report_deadline", "on_time", "status", "version", "data",
-    "received_at", "updated_at",
+    "received_at", "updated_at", "under_objection",
 ]
 STORED_COLUMNS = RECORD_COLUMNS[8:24]  # document_no … data: what _record_columns gives
-EVENT_COLUMNS = ["at", "entity", "entity_id", "subject_id", "item_code", "op", "batch_id"]
+EVENT_COLUMNS = feed.FEED_COLUMNS  # kept for callers of the bulk path
 
 
 def batch_dir(batch: Batch) -> Path:
@@ -192,6 +193,8 @@ class BatchRun:
                 self._progress(last_row)
             elif kind == "end":
                 self.validator.unknown_columns = payload
+        # the change feed, in three statements, just before the batch commits (feed.py)
+        feed.append_batch(batch_id=self.batch.id, at=self.db_now, subject_events=self.item.kind == "registration")
         self._progress(None, final=True)
         if self.validator.unknown_columns:
             self.batch.warnings = [f"未识别的列已忽略：{'、'.join(self.validator.unknown_columns[:20])}"]
@@ -475,16 +478,13 @@ class BatchRun:
             return []
         ids = db.allocate_ids(Record, len(prepared))
         rows = []
-        events = []
         batch_id, dept_id, code, now = self.batch.id, self.department.id, self.item.code, self.db_now
         received = db.db_datetime(received_at) if received_at else now
         for rid, (row, subject_id, c) in zip(ids, prepared, strict=True):
-            rows.append((rid, code, dept_id, subject_id, batch_id, row.row_no, row.source_id, row.content_hash, *c, received, now))
-            events.append((now, "record", rid, subject_id, code, "ADD", batch_id))
+            rows.append((rid, code, dept_id, subject_id, batch_id, row.row_no, row.source_id, row.content_hash, *c, received, now, False))
         db.insert_rows(Record, RECORD_COLUMNS, rows)
-        db.insert_rows(ChangeEvent, EVENT_COLUMNS, events)
         self.counts["accepted"] += len(rows)
-        return ids
+        return ids  # their ADD events: feed.append_batch at the end of the batch
 
     def insert_reviewed(self, *, row_no: int, values: dict, source_id: str, content_hash: str, subject_id: int, received_at) -> int:
         """Store one row of this batch that waited in the review queue, for the subject an operator
@@ -500,15 +500,18 @@ class BatchRun:
         except _RowRejected as exc:
             raise InvalidInput(str(exc), code="period_error") from exc
         [record_id] = self._insert_prepared([(row, subject_id, cols)], received_at=received_at)
+        events = [(self.db_now, "record", record_id, subject_id, self.item.code, "ADD", self.batch.id)]
         if self.item.kind == "registration":
             self._apply_registrations([(row, subject_id)])
+            events.append((self.db_now, "subject", subject_id, subject_id, self.item.code, "MOD", self.batch.id))
+        feed.append_rows(events)
         return record_id
 
     def _write_updates(self, updates: list) -> None:
         if not updates:
             return
         current = Record.objects.in_bulk([ex["id"] for _, _, ex, _ in updates])
-        histories, changed, events = [], [], []
+        histories, changed = [], []
         for row, res, ex, cols in updates:
             record = current[ex["id"]]
             subject_id = res.subject_id
@@ -525,10 +528,8 @@ class BatchRun:
             record.row_no = row.row_no
             record.updated_at = self.now
             changed.append(record)
-            events.append(ChangeEvent(at=self.now, entity="record", entity_id=record.id, subject_id=subject_id, item_code=record.item_code, op="MOD", batch_id=self.batch.id))
         RecordHistory.objects.bulk_create(histories)
         Record.objects.bulk_update(changed, [*UPDATABLE, "subject_id", "content_hash", "version", "batch", "row_no", "updated_at"])
-        ChangeEvent.objects.bulk_create(events)
         self.counts["accepted"] += len(changed)
 
     def _write_withdrawals(self, withdrawals: list) -> None:
@@ -550,7 +551,7 @@ class BatchRun:
         for i in range(0, len(ids), 2000):
             for sid, name, name_key, kind, status, legal_rep in Subject.objects.filter(id__in=ids[i : i + 2000]).values_list("id", "name", "name_key", "kind", "status", "legal_rep"):
                 current[sid] = [name, name_key, kind, status, legal_rep, None]
-        names, closed, events = [], [], []
+        names, closed = [], []
         source = f"batch:{self.batch.id}"
         for row, sid in registrations:
             s = current[sid]
@@ -566,7 +567,6 @@ class BatchRun:
             s[4] = (v.get("legal_rep") or s[4] or "")[:50]
             s[5] = v.get(roles["decided_on"])
             s[2] = self.kind_hint or s[2]
-            events.append((self.db_now, "subject", sid, sid, self.item.code, "MOD", self.batch.id))
         if closed:
             SubjectName.objects.filter(subject_id__in=closed, valid_to__isnull=True).update(valid_to=self.today)
         d = self._db_date
@@ -576,7 +576,6 @@ class BatchRun:
             ["name", "name_key", "kind", "status", "legal_rep", "registered_on", "registered", "updated_at"],
             [(s[0], s[1], s[2], s[3], s[4], d[s[5]], True, self.db_now, sid) for sid, s in current.items()],
         )
-        db.insert_rows(ChangeEvent, EVENT_COLUMNS, events)
 
     def _write_reviews(self, reviews: list) -> None:
         if not reviews:

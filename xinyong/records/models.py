@@ -37,6 +37,11 @@ class Record(models.Model):
     report_deadline = models.DateField("报送时限", null=True, blank=True)
     on_time = models.BooleanField("按时报送", null=True)
     status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default="active")
+    # an objection (异议) about this record is being handled: the portal marks it (issue 6 sets it)
+    under_objection = models.BooleanField("异议处理中", default=False)
+    # when the publication job noticed the end of the publication period (the portal stops
+    # showing a record at publish_until by date alone; this marks that the end was processed)
+    unpublished_at = models.DateTimeField("停止公示时间", null=True, blank=True)
     version = models.IntegerField("版本", default=1)
     data = models.JSONField("内容")
     received_at = models.DateTimeField("接收时间")
@@ -75,6 +80,21 @@ class RecordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} v{self.version} {self.action}"
+
+
+class FeedCursor(models.Model):
+    """How far a consumer of the change feed has read (search index, list derivation,
+    incremental evaluation, outbound exchange)."""
+
+    consumer = models.CharField(max_length=40, unique=True)
+    seq = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "变更流水读取位置"
+
+    def __str__(self) -> str:
+        return f"{self.consumer}@{self.seq}"
 
 
 class ChangeEvent(models.Model):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from xinyong.common.errors import Conflict, Forbidden
 from xinyong.security.services import Actor, audit_log
 
+from . import feed
 from .models import ChangeEvent, Record, RecordHistory
 
 UPDATABLE = [
@@ -39,7 +40,8 @@ def snapshot(record: Record) -> dict:
 
 
 def records_withdraw(*, records: list[Record], reasons: list[str], actor_label: str, batch=None, now=None) -> int:
-    """Withdraw (撤销) records: status withdrawn, history kept, DEL in the change feed."""
+    """Withdraw (撤销) records: status withdrawn, history kept, DEL in the change feed (for a
+    batch, written with the batch's other events when it ends: feed.append_batch)."""
     now = now or timezone.now()
     histories, events = [], []
     for record, reason in zip(records, reasons, strict=True):
@@ -50,7 +52,8 @@ def records_withdraw(*, records: list[Record], reasons: list[str], actor_label: 
         events.append(ChangeEvent(at=now, entity="record", entity_id=record.id, subject_id=record.subject_id, item_code=record.item_code, op="DEL", batch_id=batch.id if batch else None))
     RecordHistory.objects.bulk_create(histories)
     Record.objects.bulk_update(records, ["status", "version", "updated_at"])
-    ChangeEvent.objects.bulk_create(events)
+    if batch is None:
+        feed.append(events)
     return len(records)
 
 

@@ -16,9 +16,8 @@ os.environ.setdefault("XINYONG_FIELD_KEYS", "dGVzdC1maWVsZC1rZXktMDEyMzQ1Njc4OWF
 os.environ.setdefault("XINYONG_LOOKUP_KEY", "test-lookup-key")
 
 from .base import *  # noqa: E402,F403
-from .base import STATIC_ROOT, XINYONG  # noqa: E402
+from .base import XINYONG  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 XINYONG["CHUNK_ROWS"] = 500
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it

@@ -5,6 +5,8 @@ individuals by a keyed hash of the resident ID number (GB 11643): the number its
 only encrypted (key outside the database) and shown masked.
 """
 
+import uuid
+
 from django.db import models
 
 KIND_CHOICES = [
@@ -19,6 +21,9 @@ KIND_CHOICES = [
 
 
 class Subject(models.Model):
+    # the subject's address on the portal: organizations are found by USCC, individuals only by
+    # this opaque id (never by ID number, nor by a guessable sequence)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("主体类型", max_length=24, choices=KIND_CHOICES, db_index=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
     id_hash = models.CharField("证件号码摘要", max_length=64, unique=True, null=True, blank=True)

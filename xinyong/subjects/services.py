@@ -8,6 +8,7 @@ to a guessed subject.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,7 +21,7 @@ from . import identifiers as ids
 from .models import Subject, SubjectIdentifier, SubjectName
 
 LEGACY_SCHEMES = ("org_code", "reg_no", "tax_no", "institution_no", "social_org_no")
-_SUBJECT_COLUMNS = ["id", "kind", "uscc", "id_hash", "id_encrypted", "id_masked", "name", "name_key", "region", "status", "legal_rep", "registered_on", "registered", "created_at", "updated_at"]
+_SUBJECT_COLUMNS = ["id", "public_id", "kind", "uscc", "id_hash", "id_encrypted", "id_masked", "name", "name_key", "region", "status", "legal_rep", "registered_on", "registered", "created_at", "updated_at"]
 _IDENT_COLUMNS = ["subject_id", "scheme", "value", "source", "created_at"]
 _NAME_COLUMNS = ["subject_id", "name", "name_key", "valid_from", "valid_to", "source"]
 CATEGORY_PERSON = "自然人"
@@ -133,7 +134,7 @@ class SubjectResolver:
         created = list(new_orgs.values()) + list(new_people.values())
         if created:
             subject_ids = db.allocate_ids(Subject, len(created))
-            db.insert_rows(Subject, _SUBJECT_COLUMNS, [(sid, *row) for sid, row in zip(subject_ids, created, strict=True)])
+            db.insert_rows(Subject, _SUBJECT_COLUMNS, [(sid, db.db_uuid(uuid.uuid4()), *row) for sid, row in zip(subject_ids, created, strict=True)])
             names, idents = [], []
             for sid, row in zip(subject_ids, created, strict=True):
                 kind, uscc, id_hash = row[0], row[1], row[2]
