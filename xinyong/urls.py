@@ -12,5 +12,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("xinyong.security.urls")),
     path("dept/", include("xinyong.ingestion.urls")),
-    path("", include("xinyong.portal.urls")),
+    path("search/", include("xinyong.search.urls")),
+    path("lists/", include("xinyong.sanctions.urls")),
+    path("shuanggongshi/", include("xinyong.publicity.urls")),
+    path("", include("xinyong.reports.urls")),  # /reports/..., /verify/
+    path("", include("xinyong.portal.urls")),  # home, credit files
 ]

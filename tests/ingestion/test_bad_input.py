@@ -340,11 +340,6 @@ def test_file_over_the_size_limit_via_cli_stores_nothing(cli, tmp_path, penalty_
     assert_nothing_stored()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline bug (ingest command): a file refused for its size exits 2, but README says exit 1 "
-    "when the file as a whole was refused and 2 only for a wrong request (department/item/一数一源)",
-)
 def test_file_over_the_size_limit_via_cli_exits_1_as_documented(cli, tmp_path, penalty_row, monkeypatch):
     monkeypatch.setitem(settings.XINYONG, "MAX_UPLOAD_MB", 1)
     row = penalty_row(违法事实="事实" * 2000)

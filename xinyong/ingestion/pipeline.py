@@ -39,7 +39,7 @@ from xinyong.common.errors import FileRejected, XinyongError
 from xinyong.common.masking import mask_value
 from xinyong.common.normalize import normalize_code, normalize_name
 from xinyong.records import feed
-from xinyong.records.models import ChangeEvent, Record, RecordHistory
+from xinyong.records.models import Record, RecordHistory
 from xinyong.records.publication import (
     PeriodError,
     authority_level_for,

@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "xinyong.subjects",
     "xinyong.records",
     "xinyong.ingestion",
+    "xinyong.sanctions",
+    "xinyong.search",
+    "xinyong.publicity",
+    "xinyong.reports",
     "xinyong.portal",
     "xinyong.demo",
 ]
@@ -150,6 +154,16 @@ TASKS = {
     }
 }
 
+# a shared cache (e.g. "redis://..." or "file:///var/cache/xinyong") counts rate limits across
+# server processes; the default is local to each process
+_cache_url = env_str("XINYONG_CACHE_URL", "") or ""
+if _cache_url.startswith("file://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _cache_url[7:]}}
+elif _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xinyong"}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -177,5 +191,14 @@ XINYONG = {
     # records accepted in one call of POST /api/v1/batches/records (see docs/api.md)
     "API_MAX_RECORDS": env_int("XINYONG_API_MAX_RECORDS", 50_000),
     "BATCH_DIR": str(VAR_DIR / "batches"),
+    # per-client limits (common/ratelimit.py): requests per second/minute/hour/day
+    "RATE_LIMITS": {
+        "search": env_str("XINYONG_RATE_SEARCH", "120/m"),
+        "file": env_str("XINYONG_RATE_FILE", "120/m"),
+        "report": env_str("XINYONG_RATE_REPORT", "20/h"),
+        "verify": env_str("XINYONG_RATE_VERIFY", "120/m"),
+    },
+    # behind a reverse proxy: how many X-Forwarded-For hops to trust for the client's address
+    "PROXY_HOPS": env_int("XINYONG_PROXY_HOPS", 0),
     "CATALOG_DIR": str(BASE_DIR / "xinyong" / "catalog" / "definitions"),
 }

@@ -157,6 +157,11 @@ class Command(BaseCommand):
             result = demo_load(plan, users=users, on_progress=bar.update)
             bar.finish()
             key = demo_api_key(users=users)
+            # bring everything that follows the change feed up to date (search index, lists...):
+            # the scheduled jobs the worker would otherwise run within a minute
+            from xinyong.common.schedule import run_due_jobs
+
+            run_due_jobs()
         finally:
             quiet.setLevel(level)
             if tmp is not None:

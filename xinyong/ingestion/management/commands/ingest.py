@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from xinyong.common.errors import XinyongError
+from xinyong.common.errors import FileRejected, XinyongError
 from xinyong.ingestion.services import batch_submit, get_department
 from xinyong.security.services import Actor
 
@@ -38,7 +38,9 @@ class Command(BaseCommand):
             )
         except XinyongError as exc:
             self.stdout.write(json.dumps({"batch": None, "accepted": 0, "rejected": 0, "errors": None, "code": exc.code, "message": exc.message, "fields": exc.fields}, ensure_ascii=False))
-            sys.exit(2)
+            # a file refused as a whole (e.g. too large) is 1, like a batch that failed; a wrong
+            # request (department, item, 一数一源, mode) is 2
+            sys.exit(1 if isinstance(exc, FileRejected) else 2)
         if show:
             sys.stderr.write("\n")
         self.stdout.write(json.dumps(batch.summary(), ensure_ascii=False))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PublicityConfig(AppConfig):
+    name = "xinyong.publicity"
+    verbose_name = "双公示"

@@ -1,0 +1,67 @@
+"""Reads of records with their visibility rules, in one place, for pages, API, exports and
+reports alike.
+
+What the public may see (信用吉林): records whose item is of the public disclosure class (or
+that a disclosure rule made public, e.g. A-grade taxpayers), that are active (not withdrawn, not
+repaired), and whose publication window contains the day: publish_from ≤ day ≤ publish_until
+(no end date: no end). A minor penalty has no window (publish_from is null): never shown. The
+window is a date comparison, so a record stops showing the day after its period ends, before
+any job has run; the record stays in the database for the authorities.
+
+Individuals: their credit file is public only where the law publishes it — while one of their
+records of an item that publishes individuals' names (`public_person_name`, e.g. the courts'
+list of dishonest judgment debtors) is public. Their names are masked everywhere else, their ID
+numbers always.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from xinyong.catalog.registry import get_catalog
+
+from .models import Record
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def public_q(day: date | None = None, *, prefix: str = "") -> Q:
+    """The condition for a record to be public on `day` (prefix: "records__" from a subject)."""
+    day = day or today()
+    p = prefix
+    return (
+        Q(**{f"{p}disclosure": "public", f"{p}status": "active", f"{p}publish_from__isnull": False, f"{p}publish_from__lte": day})
+        & (Q(**{f"{p}publish_until__isnull": True}) | Q(**{f"{p}publish_until__gte": day}))
+    )
+
+
+def public_records(day: date | None = None) -> QuerySet[Record]:
+    return Record.objects.filter(public_q(day))
+
+
+def record_is_public(record: Record, day: date | None = None) -> bool:
+    day = day or today()
+    return (
+        record.disclosure == "public"
+        and record.status == "active"
+        and record.publish_from is not None
+        and record.publish_from <= day
+        and (record.publish_until is None or day <= record.publish_until)
+    )
+
+
+def person_name_items() -> list[str]:
+    """Items whose records publish individuals' names (by law)."""
+    return [code for code, item in get_catalog().items.items() if item.public_person_name]
+
+
+def subject_is_public(subject, day: date | None = None) -> bool:
+    """May the public see this subject's credit file at all?"""
+    if subject.kind != "individual":
+        return True
+    return public_records(day).filter(subject=subject, item_code__in=person_name_items()).exists()

@@ -1,0 +1,47 @@
+"""Lists of joint rewards and punishments (联合奖惩): red list (守信激励), focus list (重点关注),
+black list (严重失信主体名单) and sector lists. The list types are declared in the catalog
+(definitions/lists.yaml). An entry is either derived from a record by a rule of its list type
+(e.g. an A-grade tax rating → the A-grade taxpayers' red list, a court's dishonest-debtor record
+→ the dishonest judgment debtors' list) or designated by an authority through the due process of
+issue 5 (proposed → notified → listed → removed)."""
+
+from django.db import models
+from django.db.models import Q
+
+STATUS_CHOICES = [
+    ("proposed", "拟列入"),
+    ("notified", "已告知"),
+    ("listed", "已列入"),
+    ("removed", "已移出"),
+]
+SOURCE_CHOICES = [("rule", "依据记录自动列入"), ("designation", "认定机关认定")]
+
+
+class ListEntry(models.Model):
+    list_code = models.CharField("名单", max_length=40, db_index=True)
+    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="list_entries")
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default="listed")
+    source = models.CharField("来源", max_length=12, choices=SOURCE_CHOICES, default="rule")
+    basis_record = models.ForeignKey("records.Record", null=True, blank=True, on_delete=models.PROTECT, related_name="list_entries")
+    basis_records = models.JSONField("依据记录", default=list, blank=True)
+    designating_department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="list_entries")
+    authority_level = models.CharField("认定机关级别", max_length=10, blank=True)
+    legal_basis = models.TextField("法律依据", blank=True)
+    reason = models.TextField("列入理由", blank=True)
+    listed_on = models.DateField("列入日期", null=True, blank=True)
+    expires_on = models.DateField("有效期至", null=True, blank=True)
+    removed_on = models.DateField("移出日期", null=True, blank=True)
+    removal_reason = models.CharField("移出原因", max_length=500, blank=True)
+    market_exit = models.BooleanField("市场退出", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "名单条目"
+        constraints = [
+            models.UniqueConstraint(fields=["list_code", "basis_record"], condition=Q(basis_record__isnull=False), name="uniq_list_entry_per_record"),
+        ]
+        indexes = [models.Index(fields=["list_code", "status", "listed_on"], name="list_entry_code_status")]
+
+    def __str__(self) -> str:
+        return f"{self.list_code}:{self.subject_id} ({self.get_status_display()})"
