@@ -25,6 +25,11 @@ EXPECTED = {
     ("get", "/api/v1/catalog/items/{code}"),
     ("get", "/api/v1/catalog/items/{code}/template.xlsx"),
     ("get", "/api/v1/departments/{code}"),
+    ("get", "/api/v1/subjects/{key}"),
+    ("get", "/api/v1/search"),
+    ("post", "/api/v1/reports"),
+    ("get", "/api/v1/reports/verify"),
+    ("post", "/api/v1/reports/verify"),
 }
 
 

@@ -111,10 +111,10 @@ def test_sync_adds_changes_and_retires(db, catalog_copy, use_catalog):
     assert added["items_added"] == 1 and CatalogItem.objects.get(code="licensing.tjj").active
     assert json.loads(run("sync", "--json"))["items_added"] == 0  # again: nothing new
 
-    catalog_copy.cut("items/sectors.yaml", "  - code: env_rating", "  - code: stats_rating")  # no records of it
+    catalog_copy.cut("items/sectors.yaml", "  - code: social_org_assessment", "  - code: research_misconduct")  # no records, no list
     retired = json.loads(run("sync", "--json"))
     assert retired["items_retired"] == 1
-    assert CatalogItem.objects.get(code="env_rating").active is False  # kept, marked retired
+    assert CatalogItem.objects.get(code="social_org_assessment").active is False  # kept, marked retired
 
 
 def test_removing_an_item_that_has_records_is_refused_and_changes_nothing(ingest, penalty_row, catalog_copy, use_catalog):

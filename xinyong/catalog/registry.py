@@ -41,6 +41,7 @@ SUBJECT_KINDS = {
     "individual": "自然人",
 }
 NATURES = {"basic": "基础", "positive": "良好", "negative": "不良", "warning": "提示"}
+LIST_KINDS = {"red": "守信激励", "focus": "重点关注", "black": "严重失信主体名单", "sector": "行业名单"}
 DISCLOSURES = {"public": "公开", "authorized": "授权查询", "internal": "内部"}
 LEVELS = {"province": "省级", "city": "市级", "county": "县级"}
 SENSITIVE_KINDS = {"id_number", "person_name", "phone"}
@@ -296,6 +297,68 @@ class RuleSet:
         return self.versions[-1]
 
 
+@dataclass(frozen=True)
+class ListRule:
+    """How a list derives entries from records (lists.yaml): records of `item` matching `when`,
+    and, with `latest_by`, only each subject's latest record by that field."""
+
+    item: str
+    when: tuple[tuple[str, frozenset], ...] = ()
+    latest_by: str | None = None
+    source: str = ""  # file:line
+
+    @property
+    def key(self) -> str:
+        """A stable text for the rule, kept with each entry it derives (lineage)."""
+        conds = ";".join(f"{k}={','.join(sorted(v))}" for k, v in self.when)
+        return self.item + (f"[{conds}]" if conds else "") + (f"/latest:{self.latest_by}" if self.latest_by else "")
+
+
+@dataclass(frozen=True)
+class ListType:
+    """A list of joint rewards and punishments (red, focus, black, sector)."""
+
+    code: str
+    name: str
+    kind: str
+    sector: str
+    disclosure: str
+    person_names: bool
+    legal_basis: str
+    description: str
+    rules: tuple[ListRule, ...]
+    version: str
+    source: str
+
+    @property
+    def kind_label(self) -> str:
+        return LIST_KINDS[self.kind]
+
+    @property
+    def disclosure_label(self) -> str:
+        return DISCLOSURES[self.disclosure]
+
+    @property
+    def is_public(self) -> bool:
+        return self.disclosure == "public"
+
+    @property
+    def derived(self) -> bool:
+        """Entries derived from records by rules (else designated by an authority)."""
+        return bool(self.rules)
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code, "name": self.name, "kind": self.kind, "kind_label": self.kind_label,
+            "sector": self.sector, "disclosure": self.disclosure, "person_names": self.person_names,
+            "legal_basis": self.legal_basis, "description": self.description,
+            "rules": [
+                {"item": r.item, "when": {k: sorted(v) for k, v in r.when}, "latest_by": r.latest_by}
+                for r in self.rules
+            ],
+        }
+
+
 @dataclass
 class Catalog:
     version: str
@@ -307,6 +370,7 @@ class Catalog:
     rule_sets: dict[str, RuleSet]
     credit_centre: str
     files: list[str] = field(default_factory=list)
+    lists: dict[str, ListType] = field(default_factory=dict)  # lists.yaml
 
     def item(self, code: str) -> Item | None:
         return self.items.get(code)
@@ -328,6 +392,7 @@ class Catalog:
             ],
             "departments": len(self.departments),
             "regions": len(self.regions),
+            "lists": [lt.as_dict() for lt in self.lists.values()],
             "publication_rules": {
                 code: {
                     "title": rs.title,
@@ -757,6 +822,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
             _add_item_checked(items, spec, library, groups, shared_rules, systems, rule_sets)
     if not items:
         raise CatalogError("items/:0: 目录中没有任何信息项")
+    lists = _load_lists(directory / "lists.yaml", items, systems)
 
     return Catalog(
         version=str(fdata.get("version", "")),
@@ -768,6 +834,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         rule_sets=rule_sets,
         credit_centre=credit_centre,
         files=[p.relative_to(directory).as_posix() for p in files],
+        lists=lists,
     )
 
 
@@ -928,6 +995,107 @@ def _add_item(items, spec, library, groups, shared_rules, systems, rule_sets) ->
         public_person_name=bool(spec.get("public_person_name", False)),
         source=here,
     )
+
+
+# ---------------------------------------------------------------- lists (lists.yaml)
+_LIST_KEYS = {"code", "name", "kind", "sector", "disclosure", "person_names", "legal_basis", "description", "rules"}
+_LIST_RULE_KEYS = {"item", "when", "latest_by"}
+_LIST_DISCLOSURES = ("public", "authorized")
+
+
+def _can_be_public(item: Item) -> bool:
+    if item.disclosure == "public" or any(r.disclosure == "public" for r in item.disclosure_rules):
+        return True
+    f = item.field_map.get(item.roles.get("disclosure", ""))
+    return bool(f and "public" in dict(f.map).values())
+
+
+def _load_lists(path: Path, items: dict[str, Item], systems: dict[str, System]) -> dict[str, ListType]:
+    """The list types, checked against the items their rules name (a catalog without lists.yaml
+    has no lists)."""
+    if not path.exists():
+        return {}
+    fname = "lists.yaml"
+    data = load_yaml(path, name=fname)
+    if not isinstance(data, dict) or not isinstance(data.get("lists"), list):
+        raise CatalogError(f"{fname}:1: 应有 lists: [名单...]")
+    unknown = set(data) - {"version", "lists"}
+    if unknown:
+        raise CatalogError(f"{where(data, sorted(unknown)[0])}: 未知的键 {sorted(unknown)}（可用: version, lists）")
+    version = str(data.get("version", ""))
+    out: dict[str, ListType] = {}
+    for index, spec in enumerate(data["lists"]):
+        if not isinstance(spec, dict):
+            raise CatalogError(f"{where(data['lists'], index)}: 名单定义应为映射，而不是 {spec!r}")
+        here = where(spec)
+        unknown = set(spec) - _LIST_KEYS
+        if unknown:
+            raise CatalogError(f"{where(spec, sorted(unknown)[0])}: 名单定义中有未知的键 {sorted(unknown)}（可用: {', '.join(sorted(_LIST_KEYS))}）")
+        code = spec.get("code")
+        if not code or not re.match(r"^[a-z][a-z0-9_]{1,39}$", str(code)):
+            raise CatalogError(f"{where(spec, 'code')}: 名单编码 {code!r} 应为小写英文标识符（不超过40个字符）")
+        code = str(code)
+        if code in out:
+            raise CatalogError(f"{where(spec, 'code')}: 重复的名单编码 {code}（已在 {out[code].source} 定义）")
+        for key in ("name", "kind", "sector", "disclosure", "legal_basis"):
+            if not spec.get(key):
+                raise CatalogError(f"{here}: 名单 {code} 缺少 {key}")
+        if spec["kind"] not in LIST_KINDS:
+            raise CatalogError(f"{where(spec, 'kind')}: 名单 {code} 的类别 {spec['kind']!r} 应为 {', '.join(LIST_KINDS)}")
+        if spec["disclosure"] not in _LIST_DISCLOSURES:
+            raise CatalogError(f"{where(spec, 'disclosure')}: 名单 {code} 的公开属性 {spec['disclosure']!r} 应为 {', '.join(_LIST_DISCLOSURES)}")
+        if str(spec["sector"]) not in systems:
+            raise CatalogError(f"{where(spec, 'sector')}: 名单 {code} 的条线 {spec['sector']!r} 未定义（departments.yaml 的 systems）")
+        person_names = spec.get("person_names", False)
+        if not isinstance(person_names, bool):
+            raise CatalogError(f"{where(spec, 'person_names')}: person_names 应为 true 或 false")
+        rules_spec = spec.get("rules")
+        if rules_spec is None:
+            rules_spec = []
+        if not isinstance(rules_spec, list):
+            raise CatalogError(f"{where(spec, 'rules')}: 名单 {code} 的 rules 应为列表")
+        rules = []
+        for r_index, r in enumerate(rules_spec):
+            rw = where(r) if isinstance(r, LDict) else _entry_where(rules_spec, r_index, where(spec, "rules"))
+            if not isinstance(r, dict):
+                raise CatalogError(f"{rw}: 名单规则应为映射，如 {{item: tax_rating, when: {{grade: [A]}}}}")
+            unknown = set(r) - _LIST_RULE_KEYS
+            if unknown:
+                raise CatalogError(f"{where(r, sorted(unknown)[0])}: 名单规则中有未知的键 {sorted(unknown)}（可用: item, when, latest_by）")
+            item = items.get(str(r.get("item", "")))
+            if item is None:
+                raise CatalogError(f"{where(r, 'item')}: 名单 {code} 的规则引用了不存在的信息项 {r.get('item')!r}")
+            when = _cond(r["when"], where(r, "when")) if "when" in r else ()
+            _check_condition(when, item.field_map, where(r, "when"), f"名单 {code} 的规则")
+            latest_by = r.get("latest_by")
+            if latest_by is not None:
+                f = item.field_map.get(str(latest_by))
+                if f is None:
+                    raise CatalogError(f"{where(r, 'latest_by')}: 名单 {code} 的规则 latest_by 引用了信息项 {item.code} 中不存在的字段 {latest_by!r}")
+                if f.type not in ("year", "integer"):
+                    raise CatalogError(f"{where(r, 'latest_by')}: latest_by 字段 {f.name} 应为 year 或 integer 类型，而不是 {f.type}")
+                latest_by = f.name
+            if person_names and not item.public_person_name:
+                raise CatalogError(f"{where(spec, 'person_names')}: 名单 {code} 公开自然人姓名，但信息项 {item.code} 不公开自然人姓名（public_person_name）")
+            if spec["disclosure"] == "public" and not _can_be_public(item):
+                raise CatalogError(f"{where(r, 'item')}: 公开名单 {code} 引用的信息项 {item.code} 不会有公开的记录（公开属性 {DISCLOSURES[item.disclosure]}）")
+            rules.append(ListRule(item.code, when, latest_by, rw))
+        if person_names and not rules:
+            raise CatalogError(f"{where(spec, 'person_names')}: 名单 {code} 没有依据记录的规则，不能公开自然人姓名")
+        out[code] = ListType(
+            code=code,
+            name=str(spec["name"]),
+            kind=str(spec["kind"]),
+            sector=str(spec["sector"]),
+            disclosure=str(spec["disclosure"]),
+            person_names=person_names,
+            legal_basis=str(spec["legal_basis"]),
+            description=str(spec.get("description", "")),
+            rules=tuple(rules),
+            version=version,
+            source=here,
+        )
+    return out
 
 
 # ---------------------------------------------------------------- access

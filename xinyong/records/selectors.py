@@ -65,3 +65,42 @@ def subject_is_public(subject, day: date | None = None) -> bool:
     if subject.kind != "individual":
         return True
     return public_records(day).filter(subject=subject, item_code__in=person_name_items()).exists()
+
+
+def subject_public_records(subject, day: date | None = None) -> QuerySet[Record]:
+    """The subject's records the public may see on `day` (index (subject, item_code))."""
+    return Record.objects.filter(public_q(day), subject=subject)
+
+
+def data_as_of():
+    """When the platform's data last changed (the newest change-feed event: records received,
+    corrected, withdrawn, ended): the "数据更新至" time of the portal. None before any data."""
+    from .models import ChangeEvent
+
+    return ChangeEvent.objects.order_by("-seq").values_list("at", flat=True).first()
+
+
+def ended_unprocessed(day: date | None = None) -> QuerySet[Record]:
+    """Records whose publication period ended before `day` and whose end the publication job
+    has not processed yet (`unpublished_at` null)."""
+    return Record.objects.filter(publish_until__lt=day or today(), unpublished_at__isnull=True)
+
+
+def person_is_published(subject_id: int | None, day: date | None = None) -> bool:
+    """Whether the individual with this id has a public record of an item that publishes
+    individuals' names on `day` (the rule of `subject_is_public`). One query, whether or not the
+    id exists (None: none), so that an unknown and a private individual cost the same."""
+    return public_records(day).filter(subject_id=subject_id or 0, item_code__in=person_name_items()).exists()
+
+
+def in_period_q(day: date | None = None, *, disclosures: tuple[str, ...] = ("public",), prefix: str = "") -> Q:
+    """The condition for a record to be in force on `day` for an audience that may see the given
+    disclosure classes: active and inside its publication window, like `public_q` (which is this
+    with ("public",)). The lists use it: an authorized-disclosure list (科研失信) derives its
+    entries from authorized records too, never from internal ones."""
+    day = day or today()
+    p = prefix
+    return (
+        Q(**{f"{p}disclosure__in": list(disclosures), f"{p}status": "active", f"{p}publish_from__isnull": False, f"{p}publish_from__lte": day})
+        & (Q(**{f"{p}publish_until__isnull": True}) | Q(**{f"{p}publish_until__gte": day}))
+    )

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("reports/new", views.report_new, name="new"),
+    path("verify/", views.verify, name="verify"),
+]

@@ -33,6 +33,13 @@ class ListEntry(models.Model):
     removed_on = models.DateField("移出日期", null=True, blank=True)
     removal_reason = models.CharField("移出原因", max_length=500, blank=True)
     market_exit = models.BooleanField("市场退出", default=False)
+    # lineage of a derived entry: the catalog rule that listed it ("tax_rating[grade=A]/latest:year")
+    # and the version of lists.yaml it was derived under
+    rule = models.CharField("列入规则", max_length=200, blank=True)
+    # the subject is an individual (copied from the subject, whose kind never changes): individuals
+    # are shown only on lists whose basis publishes their names; kept here so that counts and
+    # list pages need no join
+    individual = models.BooleanField("自然人", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,7 +48,29 @@ class ListEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["list_code", "basis_record"], condition=Q(basis_record__isnull=False), name="uniq_list_entry_per_record"),
         ]
-        indexes = [models.Index(fields=["list_code", "status", "listed_on"], name="list_entry_code_status")]
+        indexes = [
+            models.Index(fields=["list_code", "status", "listed_on"], name="list_entry_code_status"),
+            # list_counts (home page): an index-only count per list
+            models.Index(fields=["status", "list_code", "individual", "expires_on"], name="list_entry_counts"),
+            # the expiry sweep of the lists.update job
+            models.Index(fields=["status", "expires_on"], name="list_entry_expiry"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.list_code}:{self.subject_id} ({self.get_status_display()})"
+
+
+class DerivationState(models.Model):
+    """The rules the derived entries were last rebuilt under (one row). The lists.update job
+    rebuilds everything on its first run and whenever the rules of lists.yaml change; otherwise
+    it follows the change feed (consumer "lists")."""
+
+    rules_digest = models.CharField("规则摘要", max_length=64)
+    rebuilt_at = models.DateTimeField("重建时间")
+    rebuilt_seq = models.BigIntegerField("重建时的变更流水位置", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "名单生成状态"
+
+    def __str__(self) -> str:
+        return f"{self.rules_digest[:12]} @ {self.rebuilt_seq}"

@@ -1,24 +1,139 @@
-"""Reads of list memberships with their visibility rules (issue 3 portal, issue 5 lists)."""
+"""Reads of the lists and their entries, with their visibility rules in one place (portal pages,
+credit files, home page counts).
+
+What the public sees:
+- lists declared `disclosure: public` in lists.yaml; authorized-disclosure lists (科研失信) are
+  never on the portal: not listed, not counted, their pages and entries are "not found";
+- entries that are listed (`status="listed"`) and not past their end (`expires_on` ≥ day: a
+  date comparison, so an entry stops showing the day after its record's publication ends,
+  before any job has run);
+- a derived entry only while its basis record is public (withdrawn or repaired a minute ago and
+  the job has not run yet: not shown);
+- individuals only on lists whose basis publishes their names (`person_names`: the courts' list of
+  dishonest judgment debtors), shown with their ID number masked; everywhere else an individual's
+  entry exists for the authorities but not on the portal.
+
+`list_counts` counts from the entries' own columns (one index-only query, fast at any size): a
+withdrawal or repair reaches the counts when the lists.update job has run (within a minute).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from xinyong.records.selectors import today
+from xinyong.catalog.registry import LIST_KINDS, Department, ListType, Region, get_catalog
+from xinyong.records.selectors import public_q, today
 
 from .models import ListEntry
+
+
+# ---------------------------------------------------------------------- list types
+def public_list_types() -> list[ListType]:
+    """The lists of the portal, in catalog order."""
+    return [lt for lt in get_catalog().lists.values() if lt.is_public]
+
+
+def public_list(code: str) -> ListType | None:
+    lt = get_catalog().lists.get(code or "")
+    return lt if lt is not None and lt.is_public else None
+
+
+def list_kinds() -> dict[str, str]:
+    return dict(LIST_KINDS)
+
+
+def list_departments(lt: ListType) -> list[Department]:
+    """The departments that designate entries of the list (its system's, province first)."""
+    order = {"province": 0, "city": 1, "county": 2}
+    depts = [d for d in get_catalog().departments.values() if d.system == lt.sector]
+    return sorted(depts, key=lambda d: (order.get(d.level, 3), d.code))
+
+
+def region_subtree(code: str) -> list[str]:
+    """A region and every region under it (a city and its counties)."""
+    regions: dict[str, Region] = get_catalog().regions
+    if code not in regions:
+        return []
+    out = [code]
+    for r in regions.values():
+        if r.parent == code:
+            out.extend(region_subtree(r.code))
+    return out
+
+
+# ---------------------------------------------------------------------- entries
+def _visible_q(day: date) -> Q:
+    """Listed, not past its end, and — derived entries — resting on a public record."""
+    return (
+        Q(status="listed")
+        & (Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+        & (Q(source="designation") | Q(basis_record__isnull=True) | public_q(day, prefix="basis_record__"))
+    )
+
+
+def _lists_q(lists: list[ListType]) -> Q:
+    """Entries of these lists, individuals only where the list publishes their names."""
+    named = [lt.code for lt in lists if lt.person_names]
+    return Q(list_code__in=[lt.code for lt in lists]) & (Q(individual=False) | Q(list_code__in=named))
 
 
 def public_memberships(subject, day: date | None = None) -> QuerySet[ListEntry]:
     """The subject's list entries the public may see on `day`."""
     day = day or today()
-    return ListEntry.objects.filter(subject=subject, status="listed").exclude(expires_on__lt=day).order_by("list_code", "-listed_on")
+    return (
+        ListEntry.objects.filter(_visible_q(day), _lists_q(public_list_types()), subject=subject)
+        .select_related("designating_department", "basis_record__department")
+        .order_by("list_code", "-listed_on", "-id")
+    )
 
 
 def list_counts(day: date | None = None) -> dict[str, int]:
-    """Listed entries per list code on `day`."""
+    """Listed entries per public list on `day`, every public list included (0 when empty), in
+    catalog order."""
     day = day or today()
-    rows = ListEntry.objects.filter(status="listed").exclude(expires_on__lt=day).values("list_code").annotate(n=Count("id"))
-    return {r["list_code"]: r["n"] for r in rows}
+    lists = public_list_types()
+    rows = (
+        ListEntry.objects.filter(_lists_q(lists), Q(expires_on__isnull=True) | Q(expires_on__gte=day), status="listed")
+        .values("list_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found = {r["list_code"]: r["n"] for r in rows}
+    return {lt.code: found.get(lt.code, 0) for lt in lists}
+
+
+def list_entries(
+    lt: ListType,
+    *,
+    day: date | None = None,
+    region: str | None = None,
+    department_code: str | None = None,
+    listed_from: date | None = None,
+    listed_to: date | None = None,
+) -> QuerySet[ListEntry]:
+    """The public entries of a public list, newest listing first, filtered by the subject's
+    region (a city includes its counties), the designating department and the listing date."""
+    day = day or today()
+    qs = ListEntry.objects.filter(_visible_q(day), _lists_q([lt]))
+    if region:
+        qs = qs.filter(subject__region__in=region_subtree(region))
+    if department_code:
+        qs = qs.filter(designating_department__code=department_code)
+    if listed_from:
+        qs = qs.filter(listed_on__gte=listed_from)
+    if listed_to:
+        qs = qs.filter(listed_on__lte=listed_to)
+    return qs.select_related("subject", "designating_department", "basis_record").order_by("-listed_on", "-id")
+
+
+def public_entry(lt: ListType, entry_id: int, *, day: date | None = None) -> ListEntry | None:
+    """One public entry of a public list, or None (unknown, removed, expired, not public: the
+    same answer)."""
+    day = day or today()
+    return (
+        ListEntry.objects.filter(_visible_q(day), _lists_q([lt]), pk=entry_id)
+        .select_related("subject", "designating_department", "basis_record__department")
+        .first()
+    )

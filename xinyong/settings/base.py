@@ -198,6 +198,35 @@ XINYONG = {
         "report": env_str("XINYONG_RATE_REPORT", "20/h"),
         "verify": env_str("XINYONG_RATE_VERIFY", "120/m"),
     },
+    # the portal's search (xinyong/search): results per page, longest query accepted, partial
+    # matches counted at most (beyond: "1,000+ 条", and no page past it); index maintenance
+    "SEARCH": {
+        "PAGE_SIZE": env_int("XINYONG_SEARCH_PAGE_SIZE", 20),
+        "MAX_QUERY_CHARS": env_int("XINYONG_SEARCH_MAX_CHARS", 60),
+        "COUNT_CAP": env_int("XINYONG_SEARCH_COUNT_CAP", 1000),
+        "CONSUMER": "search",  # its cursor on the change feed
+        "UPDATE_CHUNK": 5000,  # change-feed events applied per transaction
+        "UPDATE_SECONDS": 50,  # one run of search.update stops after this; the next goes on
+        "REBUILD_CHUNK": 10_000,  # subjects read and written per round of a rebuild
+    },
+    # credit reports (xinyong/reports): the site's public address printed in reports' QR codes
+    # (empty: the address the request came to), the largest PDF accepted for verification
+    "REPORTS": {
+        "PUBLIC_URL": (env_str("XINYONG_PUBLIC_URL", "") or "").rstrip("/"),
+        "VERIFY_MAX_KB": env_int("XINYONG_REPORT_VERIFY_MAX_KB", 20 * 1024),
+    },
+    # the portal's public listings (xinyong/publicity: 双公示 decisions; xinyong/sanctions: list
+    # entries): rows per page, results counted and paged through at most (beyond: narrower
+    # filters); 双公示 timeliness figures per department over the last N days, cached N seconds
+    "LISTINGS": {
+        "PAGE_SIZE": env_int("XINYONG_LISTING_PAGE_SIZE", 20),
+        "MAX_RESULTS": env_int("XINYONG_LISTING_MAX_RESULTS", 1000),
+        "TIMELINESS_DAYS": env_int("XINYONG_TIMELINESS_DAYS", 90),
+        "TIMELINESS_CACHE_SECONDS": env_int("XINYONG_TIMELINESS_CACHE_SECONDS", 300),
+    },
+    # the credit file page shows at most this many facts per section (the newest; a link shows
+    # the whole section); the API and credit reports always hold every public fact
+    "FILE_SECTION_LIMIT": env_int("XINYONG_FILE_SECTION_LIMIT", 50),
     # behind a reverse proxy: how many X-Forwarded-For hops to trust for the client's address
     "PROXY_HOPS": env_int("XINYONG_PROXY_HOPS", 0),
     "CATALOG_DIR": str(BASE_DIR / "xinyong" / "catalog" / "definitions"),

@@ -157,6 +157,9 @@ class Command(BaseCommand):
             result = demo_load(plan, users=users, on_progress=bar.update)
             bar.finish()
             key = demo_api_key(users=users)
+            from xinyong.portal.demo import demo_objections_mark
+
+            demo_objections_mark()  # a couple of records under objection, for the portal's mark
             # bring everything that follows the change feed up to date (search index, lists...):
             # the scheduled jobs the worker would otherwise run within a minute
             from xinyong.common.schedule import run_due_jobs
