@@ -29,8 +29,10 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser" -n 2
 
+# the portal in Debian's Chromium (/usr/bin/chromium, Playwright), on a demo province; every
+# browser test lives in tests/browser (docs/operations.md, "CI")
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest -m browser
+	$(BIN)/python -m pytest -m browser tests/browser
 
 # the suite on a throwaway PostgreSQL server that .ci/run starts and removes (see docs/operations.md)
 test-pg: $(STAMP)

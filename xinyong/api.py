@@ -183,11 +183,13 @@ class XinyongAPI(NinjaAPI):
         from xinyong.catalog.api import departments_router
         from xinyong.catalog.api import router as catalog_router
         from xinyong.ingestion.api import router as ingestion_router
+        from xinyong.measures.api import router as checks_router
         from xinyong.portal.api import router as subjects_router
         from xinyong.reports.api import router as reports_router
         from xinyong.search.api import router as search_router
 
         self.add_router("/v1/batches", ingestion_router)
+        self.add_router("/v1/checks", checks_router)
         self.add_router("/v1/catalog", catalog_router)
         self.add_router("/v1/departments", departments_router)
         self.add_router("/v1/reports", reports_router)

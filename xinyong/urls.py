@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,6 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("xinyong.security.urls")),
+    path("dept/evaluation/", include("xinyong.evaluation.urls")),
+    path("dept/measures/", include("xinyong.measures.urls")),
+    path("dept/lists/", include("xinyong.sanctions.dept_urls")),
     path("dept/", include("xinyong.ingestion.urls")),
     path("search/", include("xinyong.search.urls")),
     path("lists/", include("xinyong.sanctions.urls")),
@@ -18,3 +22,8 @@ urlpatterns = [
     path("", include("xinyong.reports.urls")),  # /reports/..., /verify/
     path("", include("xinyong.portal.urls")),  # home, credit files
 ]
+
+if settings.XINYONG.get("BENCH_ENDPOINTS"):  # benchmarks only (bench/portal.py)
+    from xinyong.common.bench import bare
+
+    urlpatterns.insert(0, path("bench/bare", bare))

@@ -30,6 +30,11 @@ EXPECTED = {
     ("post", "/api/v1/reports"),
     ("get", "/api/v1/reports/verify"),
     ("post", "/api/v1/reports/verify"),
+    ("post", "/api/v1/checks"),
+    ("post", "/api/v1/checks/bulk"),
+    ("post", "/api/v1/checks/bulk/file"),
+    ("post", "/api/v1/checks/feedback"),
+    ("post", "/api/v1/checks/{check}/feedback"),
 }
 
 
@@ -103,7 +108,7 @@ def test_every_error_code_is_documented():
     doc = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\|\s*`([a-z0-9_]+)`\s*\|", doc, flags=re.MULTILINE))
     codes = {"invalid_input", "file_rejected", "forbidden", "not_found", "conflict", "bad_request", "unauthorized", "payload_too_large"}
-    for source in ["xinyong/api.py", "xinyong/security/keys.py", "xinyong/security/auth.py", "xinyong/ingestion/api.py", "xinyong/catalog/api.py", "xinyong/ingestion/services.py"]:
+    for source in ["xinyong/api.py", "xinyong/security/keys.py", "xinyong/security/auth.py", "xinyong/ingestion/api.py", "xinyong/catalog/api.py", "xinyong/ingestion/services.py", "xinyong/measures/api.py", "xinyong/measures/services.py"]:
         text = (ROOT / source).read_text(encoding="utf-8")
         codes |= set(re.findall(r'code="([a-z0-9_]+)"', text))
         codes |= set(re.findall(r'error_response\([^,]+, \d+, "([a-z0-9_]+)"', text))

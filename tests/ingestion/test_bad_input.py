@@ -313,8 +313,10 @@ def test_missing_required_columns_fail_the_file(ingest, tmp_path, penalty_row):
 
 
 # ---------------------------------------------------------------------- size and streaming
-def test_file_over_the_size_limit_is_refused_and_nothing_kept(db, tmp_path, dept, penalty_row):
+def test_file_over_the_size_limit_is_refused_and_nothing_kept(db, tmp_path, dept, penalty_row, settings):
     path = write_csv(tmp_path / "big.csv", [penalty_row() for _ in range(20)])
+    # a batch folder of this test's own: the suite's is shared by the parallel workers
+    settings.XINYONG = {**settings.XINYONG, "BATCH_DIR": str(tmp_path / "batches")}
     batches = Path(settings.XINYONG["BATCH_DIR"])
     before = set(batches.iterdir()) if batches.exists() else set()
     with pytest.raises(FileRejected) as info:

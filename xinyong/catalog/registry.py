@@ -29,6 +29,7 @@ ROLES = {
     "subject_name", "subject_category", "uscc", "id_number", "reg_no", "org_code", "tax_no",
     "institution_no", "social_org_no", "document_no", "decided_on", "valid_from", "valid_until",
     "severity", "source_id", "publication_end", "authority_level", "disclosure", "subject_status",
+    "subject_industry",
 }
 LEGACY_ROLES = ("reg_no", "org_code", "tax_no", "institution_no", "social_org_no")
 SUBJECT_KINDS = {
@@ -329,6 +330,14 @@ class ListType:
     rules: tuple[ListRule, ...]
     version: str
     source: str
+    # designated lists (no rules): the due process of sanctions.services
+    duration_months: int | None = None  # an entry's longest term from its listing (None: until removed)
+    statement_days: int = 5  # working days for the subject's statement after the notice (告知)
+    warning_first: str | None = None  # a focus list the subject must have been on first (先警示后惩戒)
+    market_exit: bool = False  # a listing may carry market exit (市场退出)
+    record_persons: bool = False  # legal representative and responsible persons recorded with the entity
+    repair_after_months: int | None = None  # early removal by repair only after this many months listed
+    designator_kind: str | None = None  # departments of this kind designate (associations), else the sector's
 
     @property
     def kind_label(self) -> str:
@@ -356,6 +365,10 @@ class ListType:
                 {"item": r.item, "when": {k: sorted(v) for k, v in r.when}, "latest_by": r.latest_by}
                 for r in self.rules
             ],
+            "duration_months": self.duration_months, "statement_days": self.statement_days,
+            "warning_first": self.warning_first, "market_exit": self.market_exit,
+            "record_persons": self.record_persons, "repair_after_months": self.repair_after_months,
+            "designator_kind": self.designator_kind,
         }
 
 
@@ -998,7 +1011,12 @@ def _add_item(items, spec, library, groups, shared_rules, systems, rule_sets) ->
 
 
 # ---------------------------------------------------------------- lists (lists.yaml)
-_LIST_KEYS = {"code", "name", "kind", "sector", "disclosure", "person_names", "legal_basis", "description", "rules"}
+_LIST_KEYS = {
+    "code", "name", "kind", "sector", "disclosure", "person_names", "legal_basis", "description", "rules",
+    "duration_months", "statement_days", "warning_first", "market_exit", "record_persons", "repair_after_months",
+    "designator_kind",
+}
+_LIST_DESIGNATION_KEYS = ("duration_months", "statement_days", "warning_first", "market_exit", "record_persons", "repair_after_months", "designator_kind")
 _LIST_RULE_KEYS = {"item", "when", "latest_by"}
 _LIST_DISCLOSURES = ("public", "authorized")
 
@@ -1019,10 +1037,11 @@ def _load_lists(path: Path, items: dict[str, Item], systems: dict[str, System]) 
     data = load_yaml(path, name=fname)
     if not isinstance(data, dict) or not isinstance(data.get("lists"), list):
         raise CatalogError(f"{fname}:1: 应有 lists: [名单...]")
-    unknown = set(data) - {"version", "lists"}
+    unknown = set(data) - {"version", "lists", "statement_days"}
     if unknown:
-        raise CatalogError(f"{where(data, sorted(unknown)[0])}: 未知的键 {sorted(unknown)}（可用: version, lists）")
+        raise CatalogError(f"{where(data, sorted(unknown)[0])}: 未知的键 {sorted(unknown)}（可用: version, statement_days, lists）")
     version = str(data.get("version", ""))
+    default_statement_days = _list_int(data, "statement_days", 5, "lists.yaml", minimum=1)
     out: dict[str, ListType] = {}
     for index, spec in enumerate(data["lists"]):
         if not isinstance(spec, dict):
@@ -1082,6 +1101,16 @@ def _load_lists(path: Path, items: dict[str, Item], systems: dict[str, System]) 
             rules.append(ListRule(item.code, when, latest_by, rw))
         if person_names and not rules:
             raise CatalogError(f"{where(spec, 'person_names')}: 名单 {code} 没有依据记录的规则，不能公开自然人姓名")
+        if rules:
+            extra = [k for k in _LIST_DESIGNATION_KEYS if k in spec]
+            if extra:
+                raise CatalogError(f"{where(spec, extra[0])}: 名单 {code} 依据规则自动列入，{extra[0]} 只用于认定机关认定的名单")
+        for key in ("market_exit", "record_persons"):
+            if not isinstance(spec.get(key, False), bool):
+                raise CatalogError(f"{where(spec, key)}: {key} 应为 true 或 false")
+        designator_kind = spec.get("designator_kind")
+        if designator_kind is not None and designator_kind not in ("association",):
+            raise CatalogError(f"{where(spec, 'designator_kind')}: 名单 {code} 的 designator_kind {designator_kind!r} 应为 association")
         out[code] = ListType(
             code=code,
             name=str(spec["name"]),
@@ -1094,8 +1123,31 @@ def _load_lists(path: Path, items: dict[str, Item], systems: dict[str, System]) 
             rules=tuple(rules),
             version=version,
             source=here,
+            duration_months=_list_int(spec, "duration_months", None, code, minimum=1),
+            statement_days=_list_int(spec, "statement_days", default_statement_days, code, minimum=1),
+            warning_first=str(spec["warning_first"]) if spec.get("warning_first") else None,
+            market_exit=spec.get("market_exit", False),
+            record_persons=spec.get("record_persons", False),
+            repair_after_months=_list_int(spec, "repair_after_months", None, code, minimum=0),
+            designator_kind=str(designator_kind) if designator_kind else None,
         )
+    for lt in out.values():
+        if lt.warning_first is None:
+            continue
+        focus = out.get(lt.warning_first)
+        if focus is None or focus.kind != "focus":
+            raise CatalogError(f"{lt.source}: 名单 {lt.code} 的 warning_first 应为一个重点关注名单（kind: focus）的编码，而不是 {lt.warning_first!r}")
     return out
+
+
+def _list_int(spec, key: str, default, label: str, *, minimum: int):
+    """An optional whole number of lists.yaml (days, months)."""
+    if spec.get(key) is None:
+        return default
+    value = spec[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise CatalogError(f"{where(spec, key)}: {label} 的 {key} 应为不小于 {minimum} 的整数，而不是 {value!r}")
+    return value
 
 
 # ---------------------------------------------------------------- access

@@ -630,6 +630,8 @@ class _Generator:
         fmap = item.field_map
         if "org_type" in fmap:
             v["org_type"] = s.org_type
+        if "industry" in fmap and s.sector in N.SECTOR_INDUSTRY:
+            v["industry"] = N.SECTOR_INDUSTRY[s.sector]
         if s.capital is not None and "registered_capital" in fmap:
             v["registered_capital"] = s.capital
         if "business_scope" in fmap:

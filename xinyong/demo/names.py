@@ -159,6 +159,16 @@ INDUSTRIES = [
     ("网络科技", "it", "互联网信息服务；网络技术服务；电子商务"),
     ("鹿业", "agriculture", "梅花鹿养殖；鹿产品加工、销售"),
 ]
+# sector → 国民经济行业分类 (GB/T 4754-2017) section, as registration records give it
+SECTOR_INDUSTRY = {
+    "agriculture": "农、林、牧、渔业", "mining": "采矿业", "manufacturing": "制造业", "food": "制造业",
+    "chemical": "制造业", "pharma": "制造业", "utility": "电力、热力、燃气及水生产和供应业",
+    "construction": "建筑业", "trade": "批发和零售业", "transport": "交通运输、仓储和邮政业",
+    "hotel": "住宿和餐饮业", "catering": "住宿和餐饮业", "it": "信息传输、软件和信息技术服务业",
+    "finance": "金融业", "real_estate": "房地产业", "service": "租赁和商务服务业",
+    "environment": "水利、环境和公共设施管理业", "education": "教育", "health": "卫生和社会工作",
+    "culture": "文化、体育和娱乐业", "tourism": "文化、体育和娱乐业",
+}
 LEGAL_FORMS = [("有限公司", 70), ("有限责任公司", 16), ("股份有限公司", 6), ("集团有限公司", 2)]
 ENTERPRISE_TYPES = {
     "有限公司": "有限责任公司（自然人投资或控股）",

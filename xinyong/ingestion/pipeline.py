@@ -542,15 +542,15 @@ class BatchRun:
 
     def _apply_registrations(self, registrations: list) -> None:
         """A registration record updates its subject: name (the old one goes to the name
-        history), status, legal representative, date of establishment, kind."""
+        history), status, legal representative, industry, date of establishment, kind."""
         if not registrations:
             return
         roles = self.item.roles
         current = {}
         ids = list({sid for _, sid in registrations})
         for i in range(0, len(ids), 2000):
-            for sid, name, name_key, kind, status, legal_rep in Subject.objects.filter(id__in=ids[i : i + 2000]).values_list("id", "name", "name_key", "kind", "status", "legal_rep"):
-                current[sid] = [name, name_key, kind, status, legal_rep, None]
+            for sid, name, name_key, kind, status, legal_rep, industry in Subject.objects.filter(id__in=ids[i : i + 2000]).values_list("id", "name", "name_key", "kind", "status", "legal_rep", "industry"):
+                current[sid] = [name, name_key, kind, status, legal_rep, None, industry]
         names, closed = [], []
         source = f"batch:{self.batch.id}"
         for row, sid in registrations:
@@ -565,6 +565,7 @@ class BatchRun:
                 s[0], s[1] = name, key
             s[3] = v.get(roles.get("subject_status", ""), "") or s[3]
             s[4] = (v.get("legal_rep") or s[4] or "")[:50]
+            s[6] = v.get(roles.get("subject_industry", ""), "") or s[6]
             s[5] = v.get(roles["decided_on"])
             s[2] = self.kind_hint or s[2]
         if closed:
@@ -573,8 +574,8 @@ class BatchRun:
         db.insert_rows(SubjectName, ["subject_id", "name", "name_key", "valid_from", "valid_to", "source"], [(n[0], n[1], n[2], d[n[3]], None, n[5]) for n in names])
         db.update_rows(
             Subject,
-            ["name", "name_key", "kind", "status", "legal_rep", "registered_on", "registered", "updated_at"],
-            [(s[0], s[1], s[2], s[3], s[4], d[s[5]], True, self.db_now, sid) for sid, s in current.items()],
+            ["name", "name_key", "kind", "status", "legal_rep", "industry", "registered_on", "registered", "updated_at"],
+            [(s[0], s[1], s[2], s[3], s[4], s[6], d[s[5]], True, self.db_now, sid) for sid, s in current.items()],
         )
 
     def _write_reviews(self, reviews: list) -> None:

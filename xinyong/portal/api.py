@@ -16,6 +16,7 @@ from pydantic import Field
 from xinyong.api import error_responses
 from xinyong.common.errors import NotFound
 from xinyong.common.ratelimit import hit, too_many
+from xinyong.evaluation import selectors as evaluation_selectors
 
 from . import selectors
 
@@ -88,6 +89,44 @@ class BasicsOut(Schema):
     source_decided_on: date | None
 
 
+class GradeRecordOut(Schema):
+    record_id: int
+    item: str = Field(description="信息项")
+    department: str = Field(description="信息来源部门")
+    document_no: str = Field(description="决定文书号")
+    decided_on: date | None = Field(description="决定日期")
+    points: float = Field(description="计分（已按年限衰减，未按上下限截取）")
+    under_objection: bool = Field(description="异议处理中")
+
+
+class GradeIndicatorOut(Schema):
+    code: str
+    name: str
+    points: float = Field(description="指标得分（按上下限截取后）")
+    records: list[GradeRecordOut] = Field(description="计分的公开信息")
+
+
+class GradeDimensionOut(Schema):
+    code: str
+    name: str
+    points: float = Field(description="维度得分（按上下限截取后）")
+    indicators: list[GradeIndicatorOut]
+
+
+class GradeOut(Schema):
+    model: str = Field(description="评价模型代码")
+    model_name: str = Field(description="评价模型名称")
+    model_version: str = Field(description="模型版本")
+    grade: str = Field(description="等级")
+    grade_name: str = Field(description="等级名称")
+    score: float = Field(description="得分")
+    as_of: date = Field(description="评价基准日")
+    since: datetime = Field(description="本等级生效时间")
+    override_reason: str = Field(description="等级调整原因（如列入失信被执行人名单）；无调整时为空")
+    withheld_records: int = Field(description="参与计分但依法不予公开、不逐条列出的信息条数")
+    dimensions: list[GradeDimensionOut]
+
+
 class CreditFileOut(Schema):
     key: str = Field(description="档案标识：统一社会信用代码，或自然人的 p-<公开标识>")
     url: str = Field(description="信用档案页面地址")
@@ -98,6 +137,7 @@ class CreditFileOut(Schema):
     memberships: list[MembershipOut] = Field(description="所在的信用名单")
     objections: int = Field(description="异议处理中的信息条数")
     facts_total: int = Field(description="公示中的信息条数（不含登记注册信息）")
+    evaluations: list[GradeOut] = Field(default_factory=list, description="公共信用综合评价的当前等级及其依据（法人和非法人组织）")
 
 
 RESPONSES = {200: CreditFileOut, **error_responses(404, 429)}
@@ -123,4 +163,7 @@ def subject_file(request: HttpRequest, key: str):
     subject = selectors.public_subject(key)
     if subject is None:
         raise NotFound("未找到该信用主体的公开信用档案", code="subject_not_found")
-    return selectors.credit_file(subject).as_dict()
+    credit_file = selectors.credit_file(subject)
+    data = credit_file.as_dict()
+    data["evaluations"] = [] if subject.is_individual else [g.as_dict() for g in evaluation_selectors.public_grades(subject.id, day=credit_file.day)]
+    return data

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from xinyong.catalog.registry import get_catalog
 from xinyong.common.ratelimit import rate_limited
+from xinyong.evaluation import selectors as evaluation_selectors
 from xinyong.publicity import selectors as publicity_selectors
 from xinyong.records import selectors as record_selectors
 from xinyong.sanctions import selectors as list_selectors
@@ -78,7 +79,8 @@ def _file_or_404(request, found):
         {"section": s, "facts": s.facts if s.key == expand else s.facts[:limit], "hidden": 0 if s.key == expand else max(0, len(s.facts) - limit)}
         for s in credit_file.sections
     ]
-    return render(request, "portal/subject.html", {"file": credit_file, "basics": credit_file.basics, "sections": sections})
+    grades = [] if found.is_individual else evaluation_selectors.public_grades(found.id, day=credit_file.day)
+    return render(request, "portal/subject.html", {"file": credit_file, "basics": credit_file.basics, "sections": sections, "grades": grades})
 
 
 @require_GET

@@ -13,6 +13,13 @@ STATUS_CHOICES = [
     ("notified", "已告知"),
     ("listed", "已列入"),
     ("removed", "已移出"),
+    ("dropped", "不予列入"),  # a designation ended before a listing decision
+]
+REMOVAL_KIND_CHOICES = [
+    ("expiry", "期满移出"),
+    ("repair", "信用修复移出"),
+    ("revocation", "撤销列入决定"),
+    ("basis", "依据记录已撤销或修复"),
 ]
 SOURCE_CHOICES = [("rule", "依据记录自动列入"), ("designation", "认定机关认定")]
 
@@ -40,6 +47,23 @@ class ListEntry(models.Model):
     # are shown only on lists whose basis publishes their names; kept here so that counts and
     # list pages need no join
     individual = models.BooleanField("自然人", default=False)
+    # the due process of a designated entry (source="designation"), step by step
+    proposed_on = models.DateField("拟列入日期", null=True, blank=True)
+    notified_on = models.DateField("告知日期", null=True, blank=True)
+    notice = models.TextField("告知内容", blank=True)  # facts, reasons, basis, the subject's rights
+    statement_due = models.DateField("陈述申辩截止日", null=True, blank=True)
+    statement = models.TextField("当事人陈述申辩", blank=True)
+    statement_on = models.DateField("陈述申辩日期", null=True, blank=True)
+    statement_reply = models.TextField("陈述申辩核实及采纳情况", blank=True)
+    decision_no = models.CharField("列入决定文书号", max_length=100, blank=True)
+    measures = models.TextField("惩戒或激励措施", blank=True)
+    removal_terms = models.TextField("移出条件和程序", blank=True)
+    remedies = models.TextField("救济途径", blank=True)
+    # an entity's legal representative and responsible persons: [{"role": "法定代表人", "name": ...}]
+    persons = models.JSONField("法定代表人及相关责任人", default=list, blank=True)
+    warning_entry = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="先行列入的重点关注名单条目")
+    warning_exemption = models.TextField("免予先行警示的法律依据", blank=True)
+    removal_kind = models.CharField("移出方式", max_length=12, choices=REMOVAL_KIND_CHOICES, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,6 +82,36 @@ class ListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_code}:{self.subject_id} ({self.get_status_display()})"
+
+
+STEP_CHOICES = [
+    ("propose", "拟列入"),
+    ("notify", "告知"),
+    ("statement", "陈述申辩"),
+    ("decide", "列入决定"),
+    ("drop", "不予列入"),
+    ("remove", "移出"),
+]
+
+
+class ListEntryStep(models.Model):
+    """One step of a designated entry's due process: its timeline (who, when, what)."""
+
+    entry = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField("环节", max_length=10, choices=STEP_CHOICES)
+    on = models.DateField("日期")
+    at = models.DateTimeField("办理时间", auto_now_add=True)
+    actor = models.CharField("办理人", max_length=150)
+    department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="办理机关")
+    on_behalf = models.BooleanField("信用中心代为办理", default=False)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "名单条目办理环节"
+        ordering = ["entry", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.get_step_display()} {self.on}"
 
 
 class DerivationState(models.Model):

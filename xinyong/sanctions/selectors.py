@@ -45,9 +45,13 @@ def list_kinds() -> dict[str, str]:
 
 
 def list_departments(lt: ListType) -> list[Department]:
-    """The departments that designate entries of the list (its system's, province first)."""
+    """The departments that designate entries of the list (its system's, or associations for an
+    association's list; province first)."""
     order = {"province": 0, "city": 1, "county": 2}
-    depts = [d for d in get_catalog().departments.values() if d.system == lt.sector]
+    if lt.designator_kind:
+        depts = [d for d in get_catalog().departments.values() if d.kind == lt.designator_kind]
+    else:
+        depts = [d for d in get_catalog().departments.values() if d.system == lt.sector]
     return sorted(depts, key=lambda d: (order.get(d.level, 3), d.code))
 
 
@@ -137,3 +141,90 @@ def public_entry(lt: ListType, entry_id: int, *, day: date | None = None) -> Lis
         .select_related("subject", "designating_department", "basis_record__department")
         .first()
     )
+
+
+# ---------------------------------------------------------------------- checks (联合奖惩核查)
+ACTIVE_CHUNK = 5000  # subjects per query
+
+
+def active_q(day: date) -> Q:
+    """An entry in force on `day` for the authorities' checks: listed, listed on or before `day`,
+    not past its end, and — a derived entry — its basis record still in force (a record withdrawn
+    or repaired a minute ago lifts the measures before the job has run). Any disclosure class."""
+    return (
+        Q(status="listed")
+        & (Q(listed_on__isnull=True) | Q(listed_on__lte=day))
+        & (Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+        & (Q(basis_record__isnull=True) | Q(basis_record__status="active"))
+    )
+
+
+def active_entries(subject_ids: list[int], day: date) -> dict[int, list[ListEntry]]:
+    """The entries in force on `day` of each subject that has any (the check API's reading of
+    "on a list"): {subject id: [entries by list code, newest listing first]}. Subjects with none
+    are absent. One query per ACTIVE_CHUNK subjects (an index on subject, then the entries')."""
+    out: dict[int, list[ListEntry]] = {}
+    if not subject_ids:
+        return out
+    ids = sorted(set(subject_ids))
+    for start in range(0, len(ids), ACTIVE_CHUNK):
+        rows = (
+            ListEntry.objects.filter(active_q(day), subject_id__in=ids[start : start + ACTIVE_CHUNK])
+            .select_related("designating_department")
+            .order_by("subject_id", "list_code", "-listed_on", "-id")
+        )
+        for entry in rows:
+            out.setdefault(entry.subject_id, []).append(entry)
+    return out
+
+
+# ---------------------------------------------------------------------- department pages
+def designated_list_types() -> list[ListType]:
+    """The lists an authority designates (no rules), in catalog order."""
+    return [lt for lt in get_catalog().lists.values() if not lt.derived]
+
+
+def designatable_lists(department) -> list[ListType]:
+    """The designated lists `department` (catalog.models.Department) may propose entries on."""
+    from .services import may_designate
+
+    if department is None:
+        return []
+    return [lt for lt in designated_list_types() if may_designate(lt, department)]
+
+
+def designated_entries(scope, *, list_code: str | None = None, status: str | None = None) -> QuerySet[ListEntry]:
+    """Designated entries a department page shows: the operator's department's own; every
+    department's for credit-centre staff."""
+    qs = ListEntry.objects.filter(source="designation")
+    if not scope.staff:
+        qs = qs.filter(designating_department_id=scope.department.id if scope.department else -1)
+    if list_code:
+        qs = qs.filter(list_code=list_code)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("subject", "designating_department").order_by("-updated_at", "-id")
+
+
+def designated_entry(entry_id: int) -> ListEntry | None:
+    return (
+        ListEntry.objects.filter(source="designation", pk=entry_id)
+        .select_related("subject", "designating_department", "warning_entry")
+        .first()
+    )
+
+
+def public_entry_exists(entry: ListEntry, day: date | None = None) -> bool:
+    """Whether the public sees this entry on `day` (its list's page shows it)."""
+    lt = public_list(entry.list_code)
+    return lt is not None and public_entry(lt, entry.id, day=day) is not None
+
+
+def entry_steps(entry: ListEntry):
+    return entry.steps.select_related("department").order_by("id")
+
+
+def basis_records(entry: ListEntry):
+    from xinyong.records.models import Record
+
+    return list(Record.objects.filter(pk__in=entry.basis_records).select_related("department").order_by("id"))

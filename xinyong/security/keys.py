@@ -28,6 +28,7 @@ from .services import Actor, audit_log
 SCOPES = {
     "ingest": "报送信用信息（归集）：提交、更正、撤销批次，查看本部门批次",
     "catalog": "读取信息资源目录",
+    "check": "联合奖惩核查与反馈：按主体和事项查询适用的奖惩措施（触发），报送措施执行情况（反馈）",
 }
 DEFAULT_SCOPES = ("ingest", "catalog")
 KEY_ID_PREFIX = "xy_"

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "xinyong.search",
     "xinyong.publicity",
     "xinyong.reports",
+    "xinyong.evaluation",
+    "xinyong.measures",
     "xinyong.portal",
     "xinyong.demo",
 ]
@@ -190,6 +192,8 @@ XINYONG = {
     "MAX_STORED_ERRORS": env_int("XINYONG_MAX_STORED_ERRORS", 1000),
     # records accepted in one call of POST /api/v1/batches/records (see docs/api.md)
     "API_MAX_RECORDS": env_int("XINYONG_API_MAX_RECORDS", 50_000),
+    # subjects accepted in one bulk check (POST /api/v1/checks/bulk, docs/api.md)
+    "CHECK_BULK_MAX": env_int("XINYONG_CHECK_BULK_MAX", 100_000),
     "BATCH_DIR": str(VAR_DIR / "batches"),
     # per-client limits (common/ratelimit.py): requests per second/minute/hour/day
     "RATE_LIMITS": {
@@ -208,6 +212,13 @@ XINYONG = {
         "UPDATE_CHUNK": 5000,  # change-feed events applied per transaction
         "UPDATE_SECONDS": 50,  # one run of search.update stops after this; the next goes on
         "REBUILD_CHUNK": 10_000,  # subjects read and written per round of a rebuild
+    },
+    # credit evaluation (xinyong/evaluation): DuckDB's threads and memory limit for a run (0 / empty:
+    # DuckDB's defaults, all cores and 80% of memory), and the folder for a run's snapshot files
+    "EVALUATION": {
+        "THREADS": env_int("XINYONG_EVALUATION_THREADS", 0),
+        "MEMORY_LIMIT": env_str("XINYONG_EVALUATION_MEMORY", "") or "",
+        "WORK_DIR": env_str("XINYONG_EVALUATION_DIR", str(VAR_DIR / "evaluation")),
     },
     # credit reports (xinyong/reports): the site's public address printed in reports' QR codes
     # (empty: the address the request came to), the largest PDF accepted for verification
@@ -229,5 +240,9 @@ XINYONG = {
     "FILE_SECTION_LIMIT": env_int("XINYONG_FILE_SECTION_LIMIT", 50),
     # behind a reverse proxy: how many X-Forwarded-For hops to trust for the client's address
     "PROXY_HOPS": env_int("XINYONG_PROXY_HOPS", 0),
+    # benchmarks only: mount /bench/bare (a plain JSON view, the baseline of bench/portal.py)
+    "BENCH_ENDPOINTS": env_bool("XINYONG_BENCH_ENDPOINTS", False),
     "CATALOG_DIR": str(BASE_DIR / "xinyong" / "catalog" / "definitions"),
+    # the evaluation models (docs/evaluation.md), checked against the catalog when they load
+    "EVALUATION_MODELS_DIR": str(BASE_DIR / "xinyong" / "evaluation" / "definitions"),
 }

@@ -33,6 +33,8 @@ class Subject(models.Model):
     name_key = models.CharField("名称匹配键", max_length=200, db_index=True)
     region = models.CharField("行政区划", max_length=6, blank=True, db_index=True)
     status = models.CharField("登记状态", max_length=20, blank=True)
+    # GB/T 4754-2017 section (门类), from registration; a database default keeps raw bulk inserts valid
+    industry = models.CharField("行业门类", max_length=30, blank=True, db_default="")
     legal_rep = models.CharField("法定代表人", max_length=50, blank=True)
     registered_on = models.DateField("成立日期", null=True, blank=True)
     registered = models.BooleanField("已有登记信息", default=False)

@@ -51,6 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"名单已{what}（{summary['day']}）：新列入 {summary['added']:,}，重新列入 {summary['relisted']:,}，"
             f"信息更新 {summary['updated']:,}，移出 {summary['removed']:,}"
+            + (f"；认定的条目期满或依据失效移出 {summary['designations_ended']:,}" if summary.get("designations_ended") else "")
             + (f"；处理变更流水 {summary['events']:,} 条" if "events" in summary else "")
             + (f"；自动列入的条目共 {summary['listed']:,} 条" if summary.get("listed") is not None else "")
             + f"；用时 {summary['seconds']}s"

@@ -1,0 +1,133 @@
+"""Evaluation runs: export a snapshot, evaluate it on an engine, write what changed.
+
+    evaluation_run(kind="full", actor=...)                       # every subject
+    evaluation_run(kind="incremental", subject_ids=[...], ...)   # the subjects whose records changed
+
+The run row is written first (so a failure is on record); the results are written in one
+transaction at the end: a run that fails half-way — in the export, the engine or the write —
+leaves the previous results in force and the run marked failed with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from xinyong.common.errors import Conflict
+from xinyong.records.feed import feed_advance, feed_pending
+from xinyong.records.models import ChangeEvent
+from xinyong.security.services import Actor, audit_log
+
+from . import store
+from .compile import compile_models
+from .loader import get_models
+from .models import EvaluationRun
+
+log = logging.getLogger("xinyong.evaluation")
+FEED_CONSUMER = "evaluation"
+
+
+def _engine(name: str):
+    from . import engine
+
+    if name == "duckdb":
+        cfg = settings.XINYONG["EVALUATION"]
+        return engine.DuckDBEngine(threads=cfg["THREADS"], memory_limit=cfg["MEMORY_LIMIT"] or None)
+    if name == "reference":
+        return engine.ReferenceEngine()
+    raise ValueError(f"unknown engine {name!r}")
+
+
+def _work_dir() -> Path:
+    root = Path(settings.XINYONG["EVALUATION"]["WORK_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="run-", dir=root))
+
+
+def evaluation_run(*, kind: str = "full", actor: Actor, subject_ids: list[int] | None = None, as_of: date | None = None, engine: str = "duckdb") -> EvaluationRun:
+    """Evaluate and store; returns the finished run (status done), or raises after marking it failed."""
+    import duckdb
+
+    from . import snapshot
+
+    if kind not in ("full", "incremental"):
+        raise ValueError(kind)
+    if kind == "incremental" and subject_ids is None:
+        raise ValueError("an incremental run needs subject_ids")
+    if kind == "full":
+        subject_ids = None
+    running = EvaluationRun.objects.filter(status="running", started_at__gte=timezone.now() - timezone.timedelta(hours=6)).first()
+    if running is not None:
+        raise Conflict(f"已有评价正在进行（{running}），请待其完成后再发起")
+    models = get_models()
+    compiled = compile_models(models)
+    versions = {m.model: m.version for m in compiled.models}
+    day = as_of or timezone.localdate()
+    top = ChangeEvent.objects.aggregate(top=Max("seq"))["top"] or 0
+    at = ChangeEvent.objects.filter(seq=top).values_list("at", flat=True).first()
+    run = EvaluationRun.objects.create(kind=kind, engine=engine, as_of=day, feed_seq=top, data_as_of=at, model_versions=versions, actor_label=actor.label)
+    folder: Path | None = None
+    timings: dict[str, float] = {}
+    try:
+        folder = _work_dir()
+        t = time.perf_counter()
+        snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids)
+        timings["export"] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
+        out = _engine(engine).evaluate(compiled, folder / "snapshot", day, out_dir=folder / "out")
+        timings["evaluate"] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
+        duck = duckdb.connect(":memory:")
+        try:
+            for name in ("results", "contributions"):
+                duck.register(f"{name}_arrow", out.table(name))
+                duck.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
+            now = timezone.now()
+            with transaction.atomic():
+                changes = store.write_changes(run=run, duck=duck, versions=versions, subject_ids=subject_ids, at=now)
+                timings["write"] = round(time.perf_counter() - t, 3)
+                run.status, run.finished_at, run.timings = "done", now, timings
+                run.results, run.changed = changes.results, changes.written
+                run.subjects = len(subject_ids) if subject_ids is not None else changes.results
+                run.save()
+                audit_log(actor=actor, action="evaluation.run", object_type="evaluation_run", object_id=run.pk, detail={"kind": kind, "results": changes.results, "written": changes.written, "closed": changes.closed})
+        finally:
+            duck.close()
+    except Exception as exc:
+        run.status, run.finished_at, run.timings = "failed", timezone.now(), timings
+        run.error = f"{type(exc).__name__}: {exc}"[:2000]
+        run.save(update_fields=["status", "finished_at", "timings", "error"])
+        log.exception("evaluation run %s failed", run.pk)
+        raise
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return run
+
+
+def evaluation_update(*, actor: Actor | None = None, day: date | None = None, limit: int = 200_000) -> dict:
+    """Re-evaluate the subjects whose records or list memberships changed since the last update
+    (the change feed, consumer "evaluation"); on a fresh database (no result yet) a full run."""
+    actor = actor or Actor.system("评价更新")
+    if not EvaluationRun.objects.filter(status="done").exists():
+        top = ChangeEvent.objects.aggregate(top=Max("seq"))["top"] or 0
+        run = evaluation_run(kind="full", actor=actor, as_of=day)
+        if top:
+            feed_advance(consumer=FEED_CONSUMER, last=ChangeEvent(seq=run.feed_seq))
+        return {"kind": "full", "run": run.pk, "results": run.results, "changed": run.changed}
+    events = feed_pending(consumer=FEED_CONSUMER, limit=limit)
+    if not events:
+        return {"kind": "incremental", "run": None, "subjects": 0}
+    subject_ids = sorted({e.subject_id for e in events})
+    run = evaluation_run(kind="incremental", actor=actor, subject_ids=subject_ids, as_of=day)
+    feed_advance(consumer=FEED_CONSUMER, last=events[-1])
+    return {"kind": "incremental", "run": run.pk, "subjects": len(subject_ids), "changed": run.changed}

@@ -1,0 +1,357 @@
+"""The evaluation snapshot: what the engines read, exported from the operational database.
+
+`export_snapshot(out_dir, compiled=..., as_of=...)` writes four Parquet files with the columns
+of compiled.py's snapshot rows:
+
+- `subjects.parquet` — the subjects of the kinds the models evaluate;
+- `facts.parquet` — their records of the items the rules name, in the disclosure classes the
+  models may use (all statuses: the engines count only active ones); `severity` '' → null;
+  `ends_on` = the earlier of `publish_until` and `valid_until` (either may be null);
+- `attrs.parquet` — (record, field, value) for the (item, field) pairs the rules name, read from
+  `Record.data` (a multi-choice enum, stored as "a；b", gives one row per value); sensitive
+  fields (stored encrypted) are never read: evaluation has no use for them;
+- `members.parquet` — (subject, list) for the list codes the overrides name: entries listed on
+  as_of (`status` listed, `listed_on` ≤ as_of, `expires_on` null or ≥ as_of).
+
+For every subject (a full run) or the given `subject_ids` (an incremental run). Streamed: never a
+whole table in Python memory. On PostgreSQL each query runs as `COPY (SELECT ...) TO STDOUT` read
+by Arrow's CSV reader (no Python object per row); elsewhere (SQLite) through Django's chunked
+cursor, `batch_size` rows at a time, converted column by column; both write RecordBatches to a
+ParquetWriter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from django.db import connections
+from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import NullIf
+
+from xinyong.catalog.registry import get_catalog
+from xinyong.records.models import Record
+from xinyong.sanctions.models import ListEntry
+from xinyong.subjects.models import Subject
+
+from . import compiled as c
+from .engine import arrow_schema
+
+MULTI_SEPARATOR = "；"  # how ingestion stores a multi-choice enum (validation.py)
+ID_CHUNK = 10_000  # subject ids per query of an incremental run (SQLite's bound-parameter limit)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the compiled models read: the export takes nothing else."""
+
+    kinds: frozenset[str]
+    disclosures: frozenset[str]
+    items: frozenset[str]
+    fields: dict[str, frozenset[str]]  # field -> the items whose rules name it
+    lists: frozenset[str]
+
+    @classmethod
+    def of(cls, compiled: c.Compiled) -> Needs:
+        fields: dict[str, set[str]] = defaultdict(set)
+        for r in compiled.rules:
+            if r.field is not None:
+                fields[r.field].add(r.item_code)
+        return cls(
+            kinds=frozenset(k.kind for k in compiled.kinds),
+            disclosures=frozenset(d.disclosure for d in compiled.disclosures),
+            items=frozenset(r.item_code for r in compiled.rules),
+            fields={f: frozenset(items) for f, items in sorted(fields.items())},
+            lists=frozenset(o.list_code for o in compiled.overrides if o.list_code is not None),
+        )
+
+
+def export_snapshot(
+    out_dir: Path | str,
+    *,
+    compiled: c.Compiled,
+    as_of: date,
+    subject_ids: Iterable[int] | None = None,
+    using: str = "default",
+    batch_size: int = 200_000,
+    workers: int | None = None,
+) -> dict[str, int]:
+    """Write the snapshot for `compiled` on `as_of` to `out_dir`; returns the row count of each
+    table. Facts and attrs come from one pass over the records (a column per field the rules
+    name). On PostgreSQL, outside a transaction, a full export reads the records in `workers`
+    (default: the cores, at most 4) id ranges at once, on as many connections sharing one
+    database snapshot (pg_export_snapshot), so that all tables are read as of one moment."""
+    needs = Needs.of(compiled)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ids = None if subject_ids is None else sorted(set(subject_ids))
+    connection = connections[using]
+    connection.ensure_connection()
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1)
+    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block and ids is None and workers > 1
+    counts = {}
+    with _shared_snapshot(connection) if parallel else contextlib.nullcontext() as snapshot_id:
+        for name in ("subjects", "members"):
+            schema = arrow_schema(c.SNAPSHOT_TABLES[name])
+            with pq.ParquetWriter(out / f"{name}.parquet", schema, compression=COMPRESSION) as writer:
+                n = 0
+                for querysets in _chunks(ids, lambda chunk, name=name: _querysets(name, needs, as_of, chunk)):
+                    for qs, _ in querysets:
+                        for batch in _stream(qs, schema, using, batch_size):
+                            writer.write_batch(batch)
+                            n += batch.num_rows
+                counts[name] = n
+        fact_schema, attr_schema = arrow_schema(c.FactRow), arrow_schema(c.AttrRow)
+        with (pq.ParquetWriter(out / "facts.parquet", fact_schema, compression=COMPRESSION) as facts,
+              pq.ParquetWriter(out / "attrs.parquet", attr_schema, compression=COMPRESSION) as attrs):
+            counts["facts"] = counts["attrs"] = 0
+            lock = threading.Lock()
+
+            def write(batch: pa.RecordBatch, specs) -> None:
+                fact_batch = pa.RecordBatch.from_arrays(batch.columns[: len(fact_schema)], schema=fact_schema)
+                attr_batches = [_attr_batch(batch, i, field, multi) for i, (field, multi) in enumerate(specs, start=len(fact_schema))]
+                with lock:
+                    facts.write_batch(fact_batch)
+                    counts["facts"] += fact_batch.num_rows
+                    for b in attr_batches:
+                        if b.num_rows:
+                            attrs.write_batch(b)
+                            counts["attrs"] += b.num_rows
+
+            if needs.items:
+                if parallel:
+                    _export_records_parallel(needs, using, batch_size, workers, snapshot_id, write)
+                else:
+                    for chunk in _chunks(ids, lambda chunk: chunk):
+                        qs, specs = _records_query(needs, chunk)
+                        for batch in _stream(qs, _records_schema(specs), using, batch_size):
+                            write(batch, specs)
+    return {name: counts[name] for name in c.SNAPSHOT_TABLES}
+
+
+COMPRESSION = "lz4"  # a snapshot lives for one run: fast to write matters more than size
+
+
+@contextlib.contextmanager
+def _shared_snapshot(connection):
+    """A REPEATABLE READ transaction on `connection` whose snapshot other connections import."""
+    with connection.cursor() as cur:
+        cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            cur.execute("SELECT pg_export_snapshot()")
+            yield cur.fetchone()[0]
+        finally:
+            cur.execute("COMMIT")
+
+
+def _export_records_parallel(needs: Needs, using: str, batch_size: int, workers: int, snapshot_id: str, write) -> None:
+    """The facts/attrs query over `workers` record id ranges at once, each on its own connection
+    in the shared snapshot."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    qs, specs = _records_query(needs, None)
+    with connections[using].cursor() as cur:
+        cur.execute(f'SELECT min(id), max(id) FROM "{Record._meta.db_table}"')  # noqa: S608
+        lo, hi = cur.fetchone()
+    if lo is None:
+        return
+    step = (hi - lo) // workers + 1
+    schema = _records_schema(specs)
+
+    def part(start: int) -> None:
+        try:
+            conn = connections[using]  # this thread's own connection
+            with conn.cursor() as cur:
+                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
+            for batch in _stream(qs.filter(id__gte=start, id__lt=start + step), schema, using, batch_size):
+                write(batch, specs)
+            with conn.cursor() as cur:
+                cur.execute("COMMIT")
+        finally:
+            connections[using].close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(part, lo + i * step) for i in range(workers)]:
+            future.result()
+
+
+def _chunks(ids: list[int] | None, build) -> Iterator:
+    if ids is None:
+        yield build(None)
+        return
+    for start in range(0, len(ids), ID_CHUNK):
+        yield build(ids[start: start + ID_CHUNK])
+
+
+_RAW_ATTRS = pa.schema([("record_id", pa.int64()), ("field", pa.string()), ("value", pa.string())])
+
+
+def _records(needs: Needs, ids: list[int] | None):
+    records = Record.objects.filter(disclosure__in=sorted(needs.disclosures), subject__kind__in=sorted(needs.kinds))
+    if ids is not None:
+        records = records.filter(subject_id__in=ids)
+    return records
+
+
+def _records_query(needs: Needs, ids: list[int] | None):
+    """The facts' columns, then one text column per (field, multi-choice or not) the rules name:
+    the field's value for the records of the items whose rules name it, else null. Returns
+    (queryset, [(field, multi), ...] for the extra columns)."""
+    ends_on = Case(
+        When(publish_until__isnull=True, then=F("valid_until")),
+        When(valid_until__isnull=True, then=F("publish_until")),
+        When(publish_until__lt=F("valid_until"), then=F("publish_until")),
+        default=F("valid_until"),
+    )
+    catalog = get_catalog()
+    specs, extra = [], []
+    for field, items in needs.fields.items():
+        multi: dict[bool, list[str]] = defaultdict(list)
+        for code in sorted(items):
+            item = catalog.item(code)
+            fdef = item.field_map.get(field) if item is not None else None
+            if fdef is not None and fdef.sensitive:
+                raise ValueError(f"evaluation reads no sensitive field ({code}.{field} is one)")
+            multi[bool(fdef and fdef.multi)].append(code)
+        for is_multi, codes in sorted(multi.items()):
+            specs.append((field, is_multi))
+            extra.append(Case(When(item_code__in=codes, then=KeyTextTransform(field, "data")), default=None, output_field=TextField()))
+    qs = _records(needs, ids).filter(item_code__in=sorted(needs.items)).order_by().values_list(
+        "id", "subject_id", "item_code", "authority_level", NullIf(F("severity"), Value("")),
+        "decided_on", ends_on, "status", "disclosure", "under_objection", *extra,
+    )
+    return qs, specs
+
+
+def _records_schema(specs) -> pa.Schema:
+    fact = arrow_schema(c.FactRow)
+    return pa.schema([*fact, *(pa.field(f"attr{i}", pa.string()) for i in range(len(specs)))])
+
+
+def _attr_batch(batch: pa.RecordBatch, column: int, field: str, multi: bool) -> pa.RecordBatch:
+    """(record_id, field, value) of the batch's rows that have a value in `column`."""
+    value = batch.column(column)
+    rows = pc.indices_nonzero(pc.is_valid(value)) if value.null_count else None
+    record_ids = batch.column(0) if rows is None else pc.take(batch.column(0), rows)
+    values = value if rows is None else pc.take(value, rows)
+    raw = pa.RecordBatch.from_arrays([record_ids, pa.array([field] * len(values), pa.string()), values], schema=_RAW_ATTRS)
+    return _split_multi(raw) if multi else _as_attrs(raw)
+
+
+def _querysets(name: str, needs: Needs, as_of: date, ids: list[int] | None) -> list[tuple]:
+    """(values_list queryset, None) giving the table's columns (subjects, members)."""
+    if name == "subjects":
+        qs = Subject.objects.filter(kind__in=sorted(needs.kinds))
+        if ids is not None:
+            qs = qs.filter(id__in=ids)
+        return [(qs.order_by().values_list("id", "kind", "region", "industry"), None)]
+    if name == "members":
+        qs = ListEntry.objects.filter(
+            Q(listed_on__isnull=True) | Q(listed_on__lte=as_of),
+            Q(expires_on__isnull=True) | Q(expires_on__gte=as_of),
+            list_code__in=sorted(needs.lists), status="listed", subject__kind__in=sorted(needs.kinds),
+        )
+        if ids is not None:
+            qs = qs.filter(subject_id__in=ids)
+        return [(qs.order_by().values_list("subject_id", "list_code"), None)] if needs.lists else []
+    raise ValueError(name)
+
+
+def _as_attrs(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The rows whose record has a value for the field."""
+    value = batch.column("value")
+    return batch.filter(pc.and_(pc.is_valid(value), pc.not_equal(value, ""))).cast(arrow_schema(c.AttrRow))
+
+
+def _split_multi(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """One row per chosen value of a multi-choice field ("水；气" → two rows)."""
+    parts = pc.split_pattern(batch.column("value"), MULTI_SEPARATOR)
+    rows = pc.list_parent_indices(parts)
+    values = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+    keep = pc.not_equal(values, "")
+    table = pa.table({
+        "record_id": pc.take(batch.column("record_id"), rows),
+        "field": pc.take(batch.column("field"), rows),
+        "value": values,
+    }).filter(keep)
+    table = table.cast(arrow_schema(c.AttrRow))
+    return table.combine_chunks().to_batches()[0] if table.num_rows else pa.RecordBatch.from_pylist([], schema=arrow_schema(c.AttrRow))
+
+
+# ----------------------------------------------------------------------------- streaming
+def _stream(qs, schema: pa.Schema, using: str, batch_size: int) -> Iterator[pa.RecordBatch]:
+    connection = connections[using]
+    sql, params = qs.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        yield from _stream_copy(connection, sql, params, schema, batch_size)
+    else:
+        yield from _stream_cursor(connection, sql, params, schema, batch_size)
+
+
+def _stream_cursor(connection, sql, params, schema: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(batch_size):
+            columns = zip(*rows, strict=True)
+            # arrays inferred then cast: SQLite gives dates as text or date objects, booleans as 0/1
+            yield pa.RecordBatch.from_arrays([pa.array(list(col)).cast(f.type) for col, f in zip(columns, schema, strict=True)], schema=schema)
+
+
+class _CopyReader(io.RawIOBase):
+    """A file over the blocks of a COPY TO STDOUT, for Arrow's CSV reader."""
+
+    def __init__(self, blocks: Iterator):
+        self._blocks = blocks
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            try:
+                self._pending = memoryview(next(self._blocks))
+            except StopIteration:
+                return 0
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _stream_copy(connection, sql, params, schema: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            blocks = iter(copy)
+            first = next(blocks, None)
+            if first is None:  # no rows (Arrow refuses an empty CSV)
+                return
+            reader = pacsv.open_csv(
+                io.BufferedReader(_CopyReader(itertools.chain([first], blocks)), buffer_size=1 << 20),
+                read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24, use_threads=False),
+                # PostgreSQL's CSV: NULL is an unquoted empty field, '' a quoted one; booleans t/f
+                convert_options=pacsv.ConvertOptions(
+                    column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False,
+                    null_values=[""], true_values=["t"], false_values=["f"],
+                ),
+            )
+            for batch in reader:
+                if batch.num_rows:
+                    yield batch.cast(schema) if batch.schema != schema else batch
