@@ -5,6 +5,7 @@ fails half-way leaves the previous results in force."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 
 import pytest
@@ -150,3 +151,38 @@ def test_the_command_runs_and_explains(firm):
     out = io.StringIO()
     call_command("evaluate", "update", stdout=out)
     assert json.loads(out.getvalue())["kind"] == "incremental"
+
+
+@contextlib.contextmanager
+def lock_held_elsewhere(run_lock):
+    """The run lock as another process holds it: on PostgreSQL from a second session (a session
+    may take its own advisory lock again), on SQLite through a second open of the lock file."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        with run_lock():
+            yield
+        return
+    import psycopg
+
+    from xinyong.evaluation.services import _LOCK_KEY
+
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+        yield
+
+
+def test_one_run_at_a_time_and_a_dead_runs_flag_blocks_nothing(firm):
+    from xinyong.common.errors import Conflict
+    from xinyong.evaluation.services import run_lock
+
+    with lock_held_elsewhere(run_lock), pytest.raises(Conflict) as busy:  # another process's run holds the lock
+        evaluation_run(kind="full", actor=actor(), as_of=AS_OF)
+    assert "已有评价正在进行" in busy.value.message
+    assert not EvaluationRun.objects.exists()
+    # a run whose process died stays "running" in the table, but holds no lock: the next run
+    # goes ahead and records what became of it
+    dead = EvaluationRun.objects.create(kind="full", as_of=AS_OF)
+    assert evaluation_run(kind="full", actor=actor(), as_of=AS_OF).status == "done"
+    dead.refresh_from_db()
+    assert dead.status == "failed" and "中断" in dead.error

@@ -10,15 +10,18 @@ leaves the previous results in force and the run marked failed with its reason.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -34,6 +37,7 @@ from .models import EvaluationRun
 
 log = logging.getLogger("xinyong.evaluation")
 FEED_CONSUMER = "evaluation"
+_LOCK_KEY = 7_366_2024  # the advisory lock of evaluation runs (any constant unlike the feed's)
 
 
 def _engine(name: str):
@@ -55,19 +59,53 @@ def _work_dir() -> Path:
 
 def evaluation_run(*, kind: str = "full", actor: Actor, subject_ids: list[int] | None = None, as_of: date | None = None, engine: str = "duckdb") -> EvaluationRun:
     """Evaluate and store; returns the finished run (status done), or raises after marking it failed."""
-    import duckdb
-
-    from . import snapshot
-
     if kind not in ("full", "incremental"):
         raise ValueError(kind)
     if kind == "incremental" and subject_ids is None:
         raise ValueError("an incremental run needs subject_ids")
     if kind == "full":
         subject_ids = None
-    running = EvaluationRun.objects.filter(status="running", started_at__gte=timezone.now() - timezone.timedelta(hours=6)).first()
-    if running is not None:
-        raise Conflict(f"已有评价正在进行（{running}），请待其完成后再发起")
+    with run_lock():
+        # a run still marked running holds no lock: its process died (killed, out of memory)
+        EvaluationRun.objects.filter(status="running").update(status="failed", error="评价进程中断（未正常结束）", finished_at=timezone.now())
+        return _evaluation_run(kind=kind, actor=actor, subject_ids=subject_ids, as_of=as_of, engine=engine)
+
+
+@contextmanager
+def run_lock():
+    """One run at a time, held by the running process and released if it dies (a status flag
+    would not be): a PostgreSQL advisory lock, or an exclusive lock on a file beside the SQLite
+    database. A second run meanwhile is refused (409)."""
+    busy = Conflict("已有评价正在进行，请待其完成后再发起")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
+            if not cur.fetchone()[0]:
+                raise busy
+        try:
+            yield
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+        return
+    name = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:16]
+    path = Path(settings.VAR_DIR) / f"evaluation-{name}.lock"
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, as_of: date | None, engine: str) -> EvaluationRun:
+    import duckdb
+
+    from . import snapshot
+
     models = get_models()
     compiled = compile_models(models)
     versions = {m.model: m.version for m in compiled.models}
