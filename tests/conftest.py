@@ -97,6 +97,19 @@ def platform_admin(db, django_user_model):
     return user
 
 
+@pytest.fixture
+def send(ingest):
+    """send(item, rows, dept) → the batch, with every row accepted (the test's own data is valid)."""
+
+    def run(item: str, rows: list[dict], dept_code: str = "220100-GSJ", **kw):
+        batch = ingest(rows, item=item, dept_code=dept_code, **kw)
+        assert batch.status == "succeeded", batch.message
+        assert batch.rejected == 0 and batch.to_review == 0, list(batch.row_errors.values_list("row_no", "field", "message"))
+        return batch
+
+    return run
+
+
 def write_csv(path: Path, rows: list[dict], *, encoding: str = "utf-8", headers: list[str] | None = None) -> Path:
     headers = headers or list(dict.fromkeys(k for r in rows for k in r))
     buf = io.StringIO()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.evaluation.test_runs import AS_OF, BASELINE, NAME, actor, send  # noqa: F401 (fixture)
+from tests.evaluation.test_runs import AS_OF, BASELINE, NAME, actor
 from tests.portal.conftest import org, penalty, registration_row, tax_row
 from xinyong.evaluation.services import evaluation_run
 from xinyong.security.models import AuditEntry
@@ -16,7 +16,7 @@ from xinyong.subjects.models import Subject
 
 
 @pytest.fixture
-def graded(send, uscc):  # noqa: F811
+def graded(send, uscc):
     """A firm with a public penalty and an authorized-query tax rating (grade B: not public)."""
     code = uscc("220102")
     me = org(NAME, code)

@@ -25,15 +25,6 @@ BASELINE = "baseline.enterprise"
 NAME = "吉林省北辰食品有限公司"
 
 
-@pytest.fixture
-def send(ingest):
-    def run(item: str, rows: list[dict], dept_code: str = "220100-GSJ", **kw):
-        batch = ingest(rows, item=item, dept_code=dept_code, **kw)
-        assert batch.accepted == len(rows), list(batch.row_errors.values_list("row_no", "field", "message"))
-        return batch
-
-    return run
-
 
 @pytest.fixture
 def firm(send, uscc):

@@ -190,18 +190,6 @@ def traffic_row(name: str, id_number: str, **over) -> dict:
     return row
 
 
-@pytest.fixture
-def send(ingest):
-    """send(item, rows, dept) → the batch, with every row accepted (the test's own data is valid)."""
-
-    def run(item: str, rows: list[dict], dept_code: str, **kw):
-        batch = ingest(rows, item=item, dept_code=dept_code, **kw)
-        assert batch.status == "succeeded", batch.message
-        assert batch.rejected == 0 and batch.to_review == 0, list(batch.row_errors.values_list("row_no", "field", "message"))
-        return batch
-
-    return run
-
 
 @pytest.fixture
 def api_client(db):

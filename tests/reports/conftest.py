@@ -26,16 +26,6 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-@pytest.fixture
-def send(ingest):
-    def run(item: str, rows: list[dict], dept_code: str, **kw):
-        batch = ingest(rows, item=item, dept_code=dept_code, **kw)
-        assert batch.status == "succeeded", batch.message
-        assert batch.rejected == 0, list(batch.row_errors.values_list("row_no", "field", "message"))
-        return batch
-
-    return run
-
 
 @pytest.fixture
 def firm(send, uscc):

@@ -92,18 +92,6 @@ def traffic(name: str, id_number: str, **over) -> dict:
     return row
 
 
-@pytest.fixture
-def send(ingest):
-    """send(item, rows, dept) → the batch; every row of the test's own data is accepted."""
-
-    def run(item: str, rows: list[dict], dept_code: str, **kw):
-        batch = ingest(rows, item=item, dept_code=dept_code, **kw)
-        assert batch.status == "succeeded", batch.message
-        assert batch.rejected == 0 and batch.to_review == 0, list(batch.row_errors.values_list("row_no", "field", "message"))
-        return batch
-
-    return run
-
 
 @pytest.fixture
 def orgs(send, uscc):
