@@ -211,11 +211,23 @@ def _like(key: str) -> str:
 
 
 def _partial_sql(gram: str, key: str, exclude: list[int], when) -> tuple[str, list]:
-    sql = (
-        f"SELECT g.subject_id FROM {_GRAM} g JOIN {_ENTRY} e ON e.subject_id = g.subject_id"
-        f" WHERE g.gram = %s AND e.keys LIKE %s ESCAPE '\\' AND {_VISIBLE}"
-    )
-    params: list = [gram, _like(key), when]
+    """Subjects in the postings of `gram` whose name keys contain `key`, in posting order.
+
+    Always a nested loop from the postings to each entry: the postings come in the order the
+    page wants and the count stops at its cap. PostgreSQL, left to itself, estimates the name
+    check as independent of the bigram (it is not: every posting of 通化 is a name with 通化)
+    and hashes a sequential scan of all the entries (360 ms at a million subjects instead of
+    20); the LATERAL subquery with OFFSET 0 keeps it from flattening the join."""
+    check = f"e.keys LIKE %s ESCAPE '\\' AND {_VISIBLE}"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT g.subject_id FROM {_GRAM} g JOIN LATERAL (SELECT 1 FROM {_ENTRY} e"
+            f" WHERE e.subject_id = g.subject_id AND {check} OFFSET 0) e ON TRUE WHERE g.gram = %s"
+        )
+        params: list = [_like(key), when, gram]
+    else:
+        sql = f"SELECT g.subject_id FROM {_GRAM} g JOIN {_ENTRY} e ON e.subject_id = g.subject_id WHERE g.gram = %s AND {check}"
+        params = [gram, _like(key), when]
     if exclude:
         sql += f" AND g.subject_id NOT IN ({', '.join(['%s'] * len(exclude))})"
         params += exclude
