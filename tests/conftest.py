@@ -35,6 +35,16 @@ def catalog_loaded():
         catalog_sync()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and cached figures live in Django's cache: every test starts from empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def rng():
     return random.Random(20141)
@@ -108,6 +118,17 @@ def send(ingest):
         return batch
 
     return run
+
+
+def tiny_png() -> bytes:
+    """A real 8×8 PNG image (uploads are decoded: a PNG header alone is refused)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def write_csv(path: Path, rows: list[dict], *, encoding: str = "utf-8", headers: list[str] | None = None) -> Path:

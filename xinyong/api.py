@@ -41,12 +41,13 @@ class ErrorOut(Schema):
 
 ERROR_DESCRIPTIONS = {
     400: "请求无法读取（不是 JSON、不是 UTF-8 编码）",
-    401: "缺少接口凭证，或凭证无效、已吊销、已过期",
+    401: "缺少接口凭证或签名，或签名无效、时间戳过期、请求重放，或密钥已吊销、已过期",
     403: "无权操作（缺少权限范围；一数一源：信息项不归本部门报送）",
     404: "找不到（未知的信息项、部门、批次；或批次不属于本部门）",
     409: "与同时进行的另一批次冲突",
     413: "请求过大（记录条数或请求体超过上限）",
     422: "请求内容有误（字段校验失败；文件整体被拒收）",
+    429: "请求过于频繁（超过接口密钥的频率限制；Retry-After 为须等待的秒数）",
     500: "平台内部错误（已记录日志）",
 }
 
@@ -180,6 +181,7 @@ class XinyongAPI(NinjaAPI):
         if self._mounted:
             return
         self._mounted = True
+        from xinyong.annualreports.api import router as annual_reports_router
         from xinyong.catalog.api import departments_router
         from xinyong.catalog.api import router as catalog_router
         from xinyong.ingestion.api import router as ingestion_router
@@ -195,6 +197,7 @@ class XinyongAPI(NinjaAPI):
         self.add_router("/v1/reports", reports_router)
         self.add_router("/v1/subjects", subjects_router)
         self.add_router("/v1/search", search_router)
+        self.add_router("/v1/annual-reports", annual_reports_router)
 
     @property
     def urls(self):
@@ -206,6 +209,12 @@ class XinyongAPI(NinjaAPI):
         schema = super().get_openapi_schema(*args, **kwargs)
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                if operation.get("security") and "429" not in {str(k) for k in operation.get("responses", {})}:
+                    # per-key rate limit of every key-authenticated operation (security/auth.py)
+                    operation.setdefault("responses", {})[429] = {
+                        "description": RESPONSE_DESCRIPTIONS[429],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+                    }
                 for status, response in operation.get("responses", {}).items():
                     # ninja's defaults are English reason phrases; our own descriptions stay
                     if int(status) >= 400 or response.get("description") in ("OK", "Created", "Accepted"):
@@ -264,7 +273,10 @@ api = XinyongAPI(
 def _xinyong_error(request, exc: XinyongError):
     if exc.status >= 500:
         log.error("api error", extra={"code": exc.code, "path": request.path})
-    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
+    response = error_response(request, exc.status, exc.code, exc.message, exc.fields)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(RequestValidationError)

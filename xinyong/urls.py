@@ -15,11 +15,20 @@ urlpatterns = [
     path("dept/evaluation/", include("xinyong.evaluation.urls")),
     path("dept/measures/", include("xinyong.measures.urls")),
     path("dept/lists/", include("xinyong.sanctions.dept_urls")),
+    path("dept/accounts/", include("xinyong.accounts.dept_urls")),
+    path("dept/cases/", include("xinyong.cases.dept_urls")),
+    path("dept/redress/", include("xinyong.redress.dept_urls")),
+    path("dept/annual-reports/", include("xinyong.annualreports.dept_urls")),
     path("dept/", include("xinyong.ingestion.urls")),
+    path("my/annual-reports/", include("xinyong.annualreports.urls")),
+    path("my/", include("xinyong.accounts.urls")),  # the subject's own area
     path("search/", include("xinyong.search.urls")),
     path("lists/", include("xinyong.sanctions.urls")),
     path("shuanggongshi/", include("xinyong.publicity.urls")),
+    path("cases/", include("xinyong.cases.urls")),
+    path("", include("xinyong.redress.urls")),  # /objections/..., /repair/...
     path("", include("xinyong.reports.urls")),  # /reports/..., /verify/
+    path("", include("xinyong.annualreports.public_urls")),  # /subjects/<uscc>/annual-reports/
     path("", include("xinyong.portal.urls")),  # home, credit files
 ]
 

@@ -7,14 +7,24 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from django.test.client import BOUNDARY, encode_multipart
 from django.utils import timezone
+from django.utils.encoding import escape_uri_path, iri_to_uri
 
 from xinyong.api import api
 from xinyong.security.keys import apikey_create, apikey_revoke
 from xinyong.security.services import Actor
+from xinyong.security.signing import as_wsgi, sign_request
+
+
+def wire_path(path: str) -> str:
+    """The path and query as they go on the wire (percent-encoded), which is what is signed."""
+    base, sep, query = path.partition("?")
+    return escape_uri_path(base) + (sep + iri_to_uri(query) if sep else "")
 
 
 @pytest.fixture(scope="session")
@@ -44,25 +54,39 @@ def token(make_key):
 
 
 class CheckedClient:
-    """Django's test client; each response under /api/v1/ is checked against openapi.json."""
+    """Django's test client; each response under /api/v1/ is checked against openapi.json.
 
-    def __init__(self, schema: dict, token: str | None = None):
+    With a token, every request is signed (`xinyong.security.signing.sign_request`, as a
+    department system does); `bearer=True` sends the bare bearer token instead (the transition,
+    XINYONG_API_BEARER_ALLOWED). Explicit auth headers in `headers` are sent as they are."""
+
+    def __init__(self, schema: dict, token: str | None = None, *, bearer: bool = False):
         self.schema = schema
         self.client = Client()
         self.token = token
+        self.bearer = bearer
 
-    def _headers(self, headers):
+    def _headers(self, method: str, path: str, body: bytes, headers):
         out = dict(headers or {})
-        if self.token and "HTTP_AUTHORIZATION" not in out:
-            out["HTTP_AUTHORIZATION"] = f"Bearer {self.token}"
+        if self.token and not any(k in out for k in ("HTTP_AUTHORIZATION", "HTTP_X_XINYONG_KEY", "HTTP_X_XINYONG_SIGNATURE")):
+            if self.bearer:
+                out["HTTP_AUTHORIZATION"] = f"Bearer {self.token}"
+            else:
+                out.update(as_wsgi(sign_request(self.token, method, wire_path(path), body)))
         return out
 
     def get(self, path, data=None, headers=None, **extra):
-        return self._check("get", path, self.client.get(path, data, **self._headers(headers), **extra))
+        if data:
+            path = f"{path}{'&' if '?' in path else '?'}{urlencode(data, doseq=True)}"
+        return self._check("get", path, self.client.get(path, **self._headers("GET", path, b"", headers), **extra))
 
     def post(self, path, data=None, content_type=None, headers=None, **extra):
-        kwargs = {"content_type": content_type} if content_type else {}
-        return self._check("post", path, self.client.post(path, data, **kwargs, **self._headers(headers), **extra))
+        if content_type:
+            body = data.encode("utf-8") if isinstance(data, str) else (data or b"")
+        else:  # a form, as Django's client would send it (multipart)
+            body, content_type = encode_multipart(BOUNDARY, data or {}), f"multipart/form-data; boundary={BOUNDARY}"
+        response = self.client.post(path, body, content_type=content_type, **self._headers("POST", path, body, headers), **extra)
+        return self._check("post", path, response)
 
     def post_json(self, path, body, headers=None):
         raw = body if isinstance(body, bytes | str) else json.dumps(body, ensure_ascii=False)
@@ -159,7 +183,7 @@ def anon_client(db, openapi):
 
 @pytest.fixture
 def client_for(db, openapi):
-    def make(token: str | None):
-        return CheckedClient(openapi, token)
+    def make(token: str | None, *, bearer: bool = False):
+        return CheckedClient(openapi, token, bearer=bearer)
 
     return make

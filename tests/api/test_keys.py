@@ -86,13 +86,31 @@ def test_command_revoke_stops_the_key_at_once(make_key, client_for):
     assert AuditEntry.objects.filter(action="apikey.revoke").count() == 1
 
 
-def test_command_rotate_gives_a_new_secret_and_the_old_one_stops(make_key, client_for):
+def test_command_rotate_immediate_gives_a_new_secret_and_the_old_one_stops(make_key, client_for):
     key, old = make_key()
-    new, notes = run("rotate", key.key_id)
+    new, notes = run("rotate", key.key_id, "--immediate")
     assert new != old and new.startswith(key.key_id + ".") and "旧令牌已失效" in notes
-    assert_error_shape(client_for(old).get(BATCHES), 401, "key_invalid")
+    assert_error_shape(client_for(old).get(BATCHES), 401, "signature_invalid")
+    assert_error_shape(client_for(old, bearer=True).get(BATCHES), 401, "key_invalid")
     assert client_for(new).get(BATCHES).status_code == 200
     assert AuditEntry.objects.filter(action="apikey.rotate", object_id=key.key_id).count() == 1
+
+
+def test_command_rotate_keeps_the_old_secret_valid_for_the_overlap(make_key, client_for, settings):
+    """The department's systems switch over during the overlap; after it, the old secret is dead."""
+    settings.XINYONG = {**settings.XINYONG, "API": {**settings.XINYONG["API"], "ROTATION_OVERLAP_HOURS": 24}}
+    key, old = make_key()
+    new, notes = run("rotate", key.key_id)
+    assert "仍然有效" in notes
+    key.refresh_from_db()
+    assert timedelta(hours=23) < key.previous_valid_until - timezone.now() <= timedelta(hours=24)
+    assert client_for(old).get(BATCHES).status_code == 200  # signed with the old secret
+    assert client_for(old, bearer=True).get(BATCHES).status_code == 200
+    assert client_for(new).get(BATCHES).status_code == 200
+    ApiKey.objects.filter(pk=key.pk).update(previous_valid_until=timezone.now() - timedelta(seconds=1))
+    assert_error_shape(client_for(old).get(BATCHES), 401, "signature_invalid")
+    assert_error_shape(client_for(old, bearer=True).get(BATCHES), 401, "key_invalid")
+    assert client_for(new).get(BATCHES).status_code == 200
 
 
 def test_command_errors_are_clear(make_key):
@@ -139,7 +157,9 @@ def test_wrong_secret_of_a_real_key_is_401_and_says_nothing_about_the_key(make_k
     key, token = make_key(revoked=True)
     secret = token.split(".", 1)[1]
     wrong = ("y" if secret[0] == "x" else "x") + secret[1:]  # a different secret, always
-    body = assert_error_shape(client_for(key.key_id + "." + wrong).get(BATCHES), 401, "key_invalid")
+    body = assert_error_shape(client_for(key.key_id + "." + wrong, bearer=True).get(BATCHES), 401, "key_invalid")
+    assert "吊销" not in body["message"]
+    body = assert_error_shape(client_for(key.key_id + "." + wrong).get(BATCHES), 401, "signature_invalid")
     assert "吊销" not in body["message"]
 
 

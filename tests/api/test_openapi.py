@@ -35,6 +35,7 @@ EXPECTED = {
     ("post", "/api/v1/checks/bulk/file"),
     ("post", "/api/v1/checks/feedback"),
     ("post", "/api/v1/checks/{check}/feedback"),
+    ("post", "/api/v1/annual-reports"),
 }
 
 

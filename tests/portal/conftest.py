@@ -4,18 +4,9 @@ ingestion pipeline (as departments send them), and a clean rate-limit counter pe
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 AUTHORITY = {"处罚机关": "长春市市场监督管理局", "处罚机关统一社会信用代码": "11220100MB1957950T"}
 SOURCE = {"数据来源单位": "长春市市场监督管理局", "数据来源单位统一社会信用代码": "11220100MB1957950T"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate limits count per client address in the cache: every test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def org(name: str, code: str, legal_rep: str = "张三") -> dict:
@@ -188,7 +179,6 @@ def traffic_row(name: str, id_number: str, **over) -> dict:
     }
     row.update(over)
     return row
-
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VIEWED = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
@@ -18,11 +17,8 @@ def at(day: str, hour: int = 10) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def _clock_and_cache(time_machine):
+def _clock(time_machine):
     time_machine.move_to(VIEWED)
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

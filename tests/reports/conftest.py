@@ -8,7 +8,6 @@ import io
 import re
 
 import pytest
-from django.core.cache import cache
 
 from tests.portal.conftest import debtor_row, licensing_row, org, penalty, registration_row
 from xinyong.records.models import Record
@@ -17,14 +16,6 @@ from xinyong.security.services import Actor
 from xinyong.subjects.models import Subject
 
 NAME = "吉林省北辰食品有限公司"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
 
 
 @pytest.fixture

@@ -7,19 +7,15 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 
 TODAY = date(2026, 11, 30)  # a Monday
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture(autouse=True)
-def _clock_and_cache(time_machine):
-    """Every test of the lists runs on 2026-11-30 with empty caches (rate limits, figures)."""
+def _clock(time_machine):
+    """Every test of the lists runs on 2026-11-30."""
     time_machine.move_to(NOW)
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def org_debtor(name: str, code: str, case_no: str, published: str = "2026-06-01", until: str = "", **over) -> dict:

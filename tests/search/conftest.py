@@ -4,17 +4,9 @@ departments send them), the index kept by its own job, and a clean rate-limit co
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 AUTHORITY = {"处罚机关": "长春市市场监督管理局", "处罚机关统一社会信用代码": "11220100MB1957950T"}
 SOURCE = {"数据来源单位": "长春市市场监督管理局", "数据来源单位统一社会信用代码": "11220100MB1957950T"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def registration(name: str, code: str, **over) -> dict:
@@ -90,7 +82,6 @@ def traffic(name: str, id_number: str, **over) -> dict:
     }
     row.update(over)
     return row
-
 
 
 @pytest.fixture

@@ -72,3 +72,14 @@ class Unauthorized(XinyongError):
 class PayloadTooLarge(XinyongError):
     status = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(XinyongError):
+    """A rate limit is exceeded; `retry_after` seconds until the window ends (Retry-After)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int = 0, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after

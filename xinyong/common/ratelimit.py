@@ -40,15 +40,16 @@ def client_id(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def hit(request, scope: str) -> tuple[bool, int]:
-    """Count one request of this client in `scope`; (allowed, seconds until the window ends)."""
-    rate = settings.XINYONG["RATE_LIMITS"].get(scope)
+def hit(request, scope: str, *, ident: str | None = None, rate: str | None = None) -> tuple[bool, int]:
+    """Count one request of this client in `scope`; (allowed, seconds until the window ends).
+    `ident` counts another client than the address (an API key); `rate` overrides the setting."""
+    rate = rate or settings.XINYONG["RATE_LIMITS"].get(scope)
     if not rate:
         return True, 0
     limit, period = parse_rate(rate)
     now = int(time.time())
     window = now // period
-    key = f"rl:{scope}:{client_id(request)}:{window}"
+    key = f"rl:{scope}:{ident or client_id(request)}:{window}"
     if cache.add(key, 1, timeout=period + 1):
         count = 1
     else:

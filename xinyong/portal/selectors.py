@@ -227,8 +227,27 @@ _COLUMNS = (
 def credit_file(subject: Subject, *, day: date | None = None) -> CreditFile:
     """The subject's public credit file on `day` (default today)."""
     day = day or record_selectors.today()
-    catalog = get_catalog()
     rows = record_selectors.subject_public_records(subject, day).order_by("-decided_on", "-id").values_list(*_COLUMNS)
+    return _assemble(subject, rows, day)
+
+
+def own_credit_file(subject: Subject, *, day: date | None = None) -> tuple[CreditFile, dict[int, str]]:
+    """The subject's whole file as the subject itself sees it (its own account, xinyong/accounts):
+    every record of `records.selectors.subject_own_records`, public or not, laid out like the public
+    file; and, for each fact the public does not see on `day`, why (`not_public_reason`). The list
+    memberships are the public ones (the own area lists every entry in force beside them)."""
+    day = day or record_selectors.today()
+    own = record_selectors.subject_own_records(subject, day)
+    reasons = {
+        rid: reason
+        for rid, disclosure, status, publish_from, publish_until in own.values_list("id", "disclosure", "status", "publish_from", "publish_until")
+        if (reason := record_selectors.not_public_reason(disclosure=disclosure, status=status, publish_from=publish_from, publish_until=publish_until, day=day))
+    }
+    return _assemble(subject, own.order_by("-decided_on", "-id").values_list(*_COLUMNS), day), reasons
+
+
+def _assemble(subject: Subject, rows, day: date) -> CreditFile:
+    catalog = get_catalog()
     registration: tuple | None = None
     grouped: dict[str, list[Fact]] = {}
     person = subject.is_individual

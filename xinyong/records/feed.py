@@ -47,6 +47,14 @@ def append_rows(rows: list[tuple]) -> None:
         db.insert_rows(ChangeEvent, FEED_COLUMNS, rows)
 
 
+def append_select(select_sql: str, params: list) -> None:
+    """Write the events a SELECT yields, in FEED_COLUMNS order (set-based writers, e.g. a list
+    decision of many entries at once: sanctions.services.entries_decide_scheduled)."""
+    _take_lock()
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO records_changeevent ({', '.join(FEED_COLUMNS)}) {select_sql}", params)  # noqa: S608
+
+
 def append_batch(*, batch_id: int, at, subject_events: bool) -> None:
     """All the events of an ingestion batch, from what it stored: ADD for the records it
     created (version 1), MOD or DEL for those it corrected or withdrew (their history rows), and

@@ -104,3 +104,38 @@ def in_period_q(day: date | None = None, *, disclosures: tuple[str, ...] = ("pub
         Q(**{f"{p}disclosure__in": list(disclosures), f"{p}status": "active", f"{p}publish_from__isnull": False, f"{p}publish_from__lte": day})
         & (Q(**{f"{p}publish_until__isnull": True}) | Q(**{f"{p}publish_until__gte": day}))
     )
+
+
+# ---------------------------------------------------------------------- the subject's own file
+# Records a subject sees about itself (its own portal account, xinyong/accounts): every record of
+# its credit file, whatever the disclosure class or publication window — a subject may always see
+# what the platform holds about it. Withdrawn records are not in the file; repaired ones are shown
+# as repaired.
+OWN_STATUSES = ("active", "repaired")
+
+
+def subject_own_records(subject, day: date | None = None) -> QuerySet[Record]:
+    return Record.objects.filter(subject=subject, status__in=OWN_STATUSES)
+
+
+def not_public_reason(*, disclosure: str, status: str, publish_from: date | None, publish_until: date | None, day: date | None = None) -> str:
+    """Why the public does not see a record on `day` (the rule of `record_is_public`, in words);
+    empty when it does."""
+    day = day or today()
+    if status == "repaired":
+        return "已完成信用修复，停止公示"
+    if status != "active":
+        return "已撤销"
+    if disclosure == "authorized":
+        return "授权查询类信息：不向社会公开，仅本人和经本人授权的查询方可见"
+    if disclosure == "internal":
+        return "内部信息：仅供政府部门履职共享使用，不向社会公开"
+    if disclosure != "public":
+        return "不向社会公开"
+    if publish_from is None:
+        return "依规不予公示（如适用简易程序的行政处罚）"
+    if publish_from > day:
+        return f"公示期尚未开始（{publish_from.isoformat()}起公示）"
+    if publish_until is not None and publish_until < day:
+        return f"公示期已于{publish_until.isoformat()}届满，停止公示"
+    return ""

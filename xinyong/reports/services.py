@@ -55,8 +55,10 @@ def verify_links(site_url: str, number: str, code: str) -> tuple[str, str]:
     return f"{page}?n={number}&c={code}", page
 
 
-def report_issue(*, subject, actor: Actor, requester: str, door: str, site_url: str, at: datetime | None = None) -> IssuedReport:
-    if subject.is_individual:
+def report_issue(*, subject, actor: Actor, requester: str, door: str, site_url: str, at: datetime | None = None, self_report: bool = False) -> IssuedReport:
+    # self_report: the subject's own account asks for its report (xinyong/accounts): an individual
+    # may have the report of their own public file
+    if subject.is_individual and not self_report:
         raise NotForIndividuals(NOT_FOR_INDIVIDUALS)
     issued_at = (at or timezone.now()).replace(microsecond=0)
     day = timezone.localdate(issued_at)

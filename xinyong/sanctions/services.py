@@ -759,3 +759,77 @@ def _basis_lost(day: date, subject_ids, actor: Actor) -> int:
         _step(entry, step=step, op=op, actor=actor, department=None, on_behalf=False, on=day, note=entry.removal_reason, detail={"kind": "basis", "basis_records": statuses})
         done += 1
     return done
+
+
+# ====================================================================== scheduled decisions
+def entries_decide_scheduled(
+    *,
+    actor: Actor,
+    list_code: str,
+    department,
+    subjects: QuerySet,
+    legal_basis: str,
+    reason: str,
+    decision_no: str,
+    measures: str,
+    removal_terms: str,
+    remedies: str,
+    rule: str,
+    day: date,
+) -> int:
+    """列入 by a scheduled decision, in bulk: where the law lists without notice and statement
+    (经营异常名录 for a missing annual report, 《企业经营异常名录管理暂行办法》第四条), one decision of
+    `department` lists every subject of `subjects` (a Subject queryset) that is not already on the
+    list or in its procedure. The entries are ordinary designated entries, listed on `day`, each
+    with a "decide" step and an ADD event in the change feed; the decision itself gets one audit
+    entry (count, rule, decision number). Set-based: three INSERT ... SELECT statements, whatever
+    the number of subjects. `rule` is the lineage kept on each entry (e.g.
+    "annual_report:2025@2026.11"). The caller's transaction, or one of its own. Returns the number
+    of entries listed."""
+    lt = designated_list(list_code)
+    if lt.warning_first:
+        raise InvalidInput(f"{lt.name}须先警示后惩戒，不能以定时决定直接列入", code="warning_first")
+    if department is None or not may_designate(lt, department):
+        raise Forbidden(f"{lt.name}不由{department.name if department else '该部门'}认定", code="not_designator")
+    values = {"legal_basis": legal_basis, "reason": reason, "decision_no": decision_no, "measures": measures, "removal_terms": removal_terms, "remedies": remedies}
+    values = {k: (v or "").strip() for k, v in values.items()}
+    missing = [k for k, v in values.items() if not v]
+    if missing:
+        raise InvalidInput("定时列入决定须写明法律依据、事实理由、文书号、措施、移出条件和救济途径", code="decision_incomplete", fields=dict.fromkeys(missing, "必填"))
+    rule = rule[:200]
+    now = timezone.now()
+    open_here = ListEntry.objects.filter(list_code=lt.code, subject_id=OuterRef("pk"), status__in=OPEN_STATUSES).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+    candidates = subjects.filter(~Exists(open_here)).values("id", "kind").order_by()
+    select_sql, select_params = candidates.query.sql_with_params()
+    at, on, expires = db.db_datetime(now), db.db_date(day), db.db_date(term_end(lt, day))
+    empty_json = "CAST('[]' AS jsonb)" if connection.vendor == "postgresql" else "'[]'"
+    table, steps = db.table(ListEntry), "sanctions_listentrystep"
+    marker = "list_code = %s AND rule = %s AND designating_department_id = %s AND created_at = %s"
+    marker_params = [lt.code, rule, department.id, at]
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO "{table}" (list_code, subject_id, status, source, basis_record_id, basis_records,'  # noqa: S608
+            " designating_department_id, authority_level, legal_basis, reason, listed_on, expires_on, removed_on,"
+            " removal_reason, market_exit, rule, individual, proposed_on, notified_on, notice, statement_due,"
+            " statement, statement_on, statement_reply, decision_no, measures, removal_terms, remedies, persons,"
+            " warning_entry_id, warning_exemption, removal_kind, created_at, updated_at)"
+            f" SELECT %s, t.id, 'listed', 'designation', NULL, {empty_json}, %s, %s, %s, %s, %s, %s, NULL, '', %s, %s,"
+            f" CASE WHEN t.kind = 'individual' THEN %s ELSE %s END, %s, NULL, '', NULL, '', NULL, '', %s, %s, %s, %s, {empty_json},"
+            f" NULL, '', '', %s, %s FROM ({select_sql}) t ORDER BY t.id",
+            [lt.code, department.id, department.level, values["legal_basis"], values["reason"], on, expires, False, rule,
+             True, False, on, values["decision_no"], values["measures"], values["removal_terms"], values["remedies"], at, at, *select_params],
+        )
+        count = cur.rowcount
+        if count:
+            note = f"{values['decision_no']}；定时列入决定（无陈述申辩期）"
+            cur.execute(
+                f'INSERT INTO "{steps}" (entry_id, step, "on", at, actor, department_id, on_behalf, note)'  # noqa: S608
+                f' SELECT id, %s, %s, %s, %s, %s, %s, %s FROM "{table}" WHERE {marker} ORDER BY id',
+                ["decide", on, at, actor.label[:150], department.id, False, note, *marker_params],
+            )
+            feed.append_select(f"SELECT %s, 'list_entry', id, subject_id, '', 'ADD', NULL FROM \"{table}\" WHERE {marker} ORDER BY id", [at, *marker_params])  # noqa: S608
+            audit_log(
+                actor=actor, action="list_entry.decide_scheduled", object_type="list_decision", object_id=values["decision_no"],
+                detail={"list": lt.code, "department": department.code, "listed": count, "rule": rule, "on": day.isoformat(), "legal_basis": values["legal_basis"]},
+            )
+    return count

@@ -8,8 +8,10 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from xinyong.common.ratelimit import parse_rate
+
 from . import keys
-from .models import ApiKey, AuditEntry
+from .models import ApiKey, ApiRequest, AuditCheckpoint, AuditEntry
 from .services import Actor, audit_log
 
 
@@ -78,7 +80,19 @@ class ApiKeyCreateForm(forms.ModelForm):
 class ApiKeyChangeForm(forms.ModelForm):
     class Meta:
         model = ApiKey
-        fields = ["name"]
+        fields = ["name", "rate_limit"]
+        help_texts = {"rate_limit": "如 600/m（每分钟600次）、20/s；留空则用平台默认值（XINYONG_API_KEY_RATE）"}
+
+    def clean_rate_limit(self):
+        value = (self.cleaned_data.get("rate_limit") or "").strip()
+        if value:
+            try:
+                count, _ = parse_rate(value)
+            except (ValueError, KeyError):
+                raise forms.ValidationError("格式应为 次数/单位，单位为 s、m、h、d，如 600/m") from None
+            if count < 1:
+                raise forms.ValidationError("次数至少为1")
+        return value
 
 
 @admin.register(ApiKey)
@@ -90,7 +104,7 @@ class ApiKeyAdmin(AuditedAdmin):
     list_filter = ["revoked_at"]
     search_fields = ["key_id", "name", "department__code", "department__name"]
     autocomplete_fields = ["department"]
-    readonly_fields = ["key_id", "department", "scopes", "status_label", "created_at", "created_by", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = ["key_id", "department", "scopes", "status_label", "created_at", "created_by", "expires_at", "revoked_at", "last_used_at", "previous_valid_until"]
     actions = ["revoke_keys"]
 
     @admin.display(description="状态")
@@ -104,7 +118,7 @@ class ApiKeyAdmin(AuditedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["department", "name", "scopes", "expires_at"]
-        return ["key_id", "name", "department", "scopes", "status_label", "created_at", "created_by", "expires_at", "revoked_at", "last_used_at"]
+        return ["key_id", "name", "department", "scopes", "status_label", "rate_limit", "created_at", "created_by", "expires_at", "revoked_at", "last_used_at", "previous_valid_until"]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else []
@@ -160,5 +174,24 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["actor_label", "action", "object_id", "purpose"]
     date_hierarchy = "at"
     list_select_related = ["department"]
-    fields = ["at", "actor_type", "actor_label", "actor_user", "actor_key", "department", "action", "object_type", "object_id", "subject_id", "purpose", "detail", "ip"]
+    fields = ["seq", "at", "actor_type", "actor_label", "actor_user", "actor_key", "department", "action", "object_type", "object_id", "subject_id", "purpose", "detail", "ip", "prev_hash", "hash"]
+    readonly_fields = fields
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["at", "seq", "hash", "key_id"]
+    fields = ["at", "seq", "hash", "key_id", "signature"]
+    readonly_fields = fields
+
+
+@admin.register(ApiRequest)
+class ApiRequestAdmin(ReadOnlyAdmin):
+    """The request log of the department systems' API: refusals with their reason."""
+
+    list_display = ["at", "key_label", "method", "path", "status", "code", "auth", "ip"]
+    list_filter = ["status", "code", "auth"]
+    search_fields = ["key_label", "path", "code"]
+    date_hierarchy = "at"
+    fields = ["at", "key", "key_label", "department_id", "method", "path", "status", "code", "auth", "ip"]
     readonly_fields = fields

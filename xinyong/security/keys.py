@@ -4,7 +4,8 @@ A token is `<key_id>.<secret>`. `key_id` is public (it appears in logs, the audi
 admin); the secret is shown once, when the key is created or rotated. The database keeps a
 SHA-256 of the secret for bearer checks (the secret is 256 random bits, so a fast hash is enough)
 and the secret encrypted with the field keys, so that signed requests (HMAC over the request,
-a later issue) can be verified with the same credentials.
+`auth.py`, `signing.py`) can be verified with the same credentials. After a rotation the previous
+secret stays valid for an overlap period.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xinyong.common.crypto import encrypt
+from xinyong.common.crypto import decrypt, encrypt
 from xinyong.common.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 
 from .models import ApiKey
@@ -123,19 +125,47 @@ def apikey_create(
     return key, _token(key, secret)
 
 
+def rotation_overlap() -> timedelta:
+    return timedelta(hours=settings.XINYONG["API"]["ROTATION_OVERLAP_HOURS"])
+
+
 @transaction.atomic
-def apikey_rotate(*, key: ApiKey, actor: Actor) -> tuple[ApiKey, str]:
-    """Give the key a new secret (same key_id, scopes and expiry); the old secret stops working
-    at once. Returns (key, new token)."""
+def apikey_rotate(*, key: ApiKey, actor: Actor, overlap: timedelta | None = None) -> tuple[ApiKey, str]:
+    """Give the key a new secret (same key_id, scopes and expiry). The old secret keeps working
+    for the overlap (XINYONG_API_ROTATION_OVERLAP_HOURS; `overlap=timedelta(0)` ends it at once,
+    for a leaked secret), so that the department's systems can switch over. Returns (key, new
+    token)."""
     key = ApiKey.objects.select_for_update().select_related("department").get(pk=key.pk)
     if key.revoked_at:
         raise InvalidInput(f"接口密钥 {key.key_id} 已吊销，不能更换密钥；请创建新密钥", code="key_revoked")
+    overlap = rotation_overlap() if overlap is None else overlap
     secret = _new_secret()
+    if overlap > timedelta(0):
+        key.previous_secret_hash, key.previous_secret_encrypted = key.secret_hash, key.secret_encrypted
+        key.previous_valid_until = timezone.now() + overlap
+    else:
+        key.previous_secret_hash, key.previous_secret_encrypted, key.previous_valid_until = "", "", None
     key.secret_hash = _hash(secret)
     key.secret_encrypted = encrypt(secret)
-    key.save(update_fields=["secret_hash", "secret_encrypted"])
-    audit_log(actor=actor, action="apikey.rotate", object_type="apikey", object_id=key.key_id, detail={"department": key.department.code})
+    key.save(update_fields=["secret_hash", "secret_encrypted", "previous_secret_hash", "previous_secret_encrypted", "previous_valid_until"])
+    audit_log(
+        actor=actor, action="apikey.rotate", object_type="apikey", object_id=key.key_id,
+        detail={"department": key.department.code, "old_secret_valid_until": key.previous_valid_until.isoformat() if key.previous_valid_until else None},
+    )
     return key, _token(key, secret)
+
+
+def previous_secret_valid(key: ApiKey, now: datetime) -> bool:
+    return bool(key.previous_secret_hash and key.previous_valid_until and key.previous_valid_until > now)
+
+
+def key_secrets(key: ApiKey, now: datetime) -> list[str]:
+    """The secrets that sign valid requests now: the current one, and the previous one during
+    the overlap after a rotation."""
+    out = [decrypt(key.secret_encrypted)]
+    if previous_secret_valid(key, now):
+        out.append(decrypt(key.previous_secret_encrypted))
+    return out
 
 
 @transaction.atomic
@@ -171,10 +201,21 @@ def apikey_authenticate(token: str) -> ApiKey:
     key = ApiKey.objects.select_related("department").filter(key_id=key_id).first()
     # hash even when the key is unknown, so that timing does not tell which key ids exist
     presented = _hash(secret)
-    expected = key.secret_hash if key else _hash(_new_secret())
-    if not hmac.compare_digest(presented, expected) or key is None:
-        raise Unauthorized("接口凭证无效：密钥标识或密钥不正确", code="key_invalid")
     now = timezone.now()
+    expected = key.secret_hash if key else _hash(_new_secret())
+    matches = hmac.compare_digest(presented, expected)
+    if key is not None and not matches and previous_secret_valid(key, now):
+        matches = hmac.compare_digest(presented, key.previous_secret_hash)
+    if not matches or key is None:
+        raise Unauthorized("接口凭证无效：密钥标识或密钥不正确", code="key_invalid")
+    check_key_usable(key, now)
+    touch(key, now)
+    return key
+
+
+def check_key_usable(key: ApiKey, now: datetime) -> None:
+    """Unauthorized (revoked, expired) or Forbidden (department inactive), for a caller who has
+    proved it knows the key's secret."""
     status = key_status(key, now=now)
     if status == "revoked":
         raise Unauthorized(f"接口密钥 {key.key_id} 已吊销，请向信用中心申请新密钥", code="key_revoked")
@@ -182,10 +223,13 @@ def apikey_authenticate(token: str) -> ApiKey:
         raise Unauthorized(f"接口密钥 {key.key_id} 已于{timezone.localtime(key.expires_at):%Y-%m-%d %H:%M}过期，请向信用中心申请新密钥", code="key_expired")
     if not key.department.active:
         raise Forbidden(f"部门“{key.department.short_name}”已停用", code="department_inactive")
+
+
+def touch(key: ApiKey, now: datetime) -> None:
+    """last_used_at, written at most once a minute per key."""
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
-    return key
 
 
 def require_scope(key: ApiKey, scope: str) -> None:

@@ -1,4 +1,5 @@
-"""Roles, API keys of department systems, and the audit trail."""
+"""Roles, API keys of department systems, and the audit trail (append-only, hash-chained:
+see `security/chain.py` and docs/security.md, "Audit chain")."""
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +33,13 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # after a rotation the previous secret stays valid until previous_valid_until (the overlap,
+    # XINYONG_API_ROTATION_OVERLAP_HOURS), so that the department's systems can switch over
+    previous_secret_hash = models.CharField(max_length=64, blank=True, default="")
+    previous_secret_encrypted = models.TextField(blank=True, default="")
+    previous_valid_until = models.DateTimeField("旧密钥有效至", null=True, blank=True)
+    # requests per period ("600/m"); empty: XINYONG_API_KEY_RATE
+    rate_limit = models.CharField("频率限制", max_length=20, blank=True, default="")
 
     class Meta:
         verbose_name = verbose_name_plural = "接口密钥"
@@ -40,15 +48,57 @@ class ApiKey(models.Model):
         return f"{self.name}（{self.key_id}）"
 
 
-class AuditEntry(models.Model):
-    """Every write, and every read of non-public data: who, what, when, why."""
+class AppendOnlyQuerySet(models.QuerySet):
+    """No UPDATE or DELETE through the ORM (on PostgreSQL a trigger refuses them too)."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: update refused")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: delete refused")
+
+    _raw_delete = delete
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} is append-only: update refused")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.label} is append-only: delete refused")
+
+
+# References from the audit trail are historical: a deleted user, key or department keeps its id
+# in the entries (and its name in actor_label); no cascade may ever rewrite an entry.
+_HISTORICAL = {"null": True, "blank": True, "on_delete": models.DO_NOTHING, "db_constraint": False, "related_name": "+"}
+
+
+class AuditEntry(AppendOnlyModel):
+    """Every write, and every read of non-public data: who, what, when, why.
+
+    Append-only and hash-chained: `seq` is the entry's position in the chain (1, 2, 3 ...),
+    `hash` the SHA-256 of its canonical form, which includes `prev_hash`, the hash of entry
+    seq - 1. Written only by `services.audit_log`; checked by `xinyong audit verify`.
+    """
+
+    at = models.DateTimeField("时间", db_index=True)
     actor_type = models.CharField("操作者类型", max_length=10)  # user / key / system / public
-    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, **_HISTORICAL)
+    actor_key = models.ForeignKey(ApiKey, **_HISTORICAL)
     actor_label = models.CharField("操作者", max_length=150)
-    department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.SET_NULL)
+    department = models.ForeignKey("catalog.Department", **_HISTORICAL)
     action = models.CharField("操作", max_length=60, db_index=True)
     object_type = models.CharField("对象类型", max_length=40)
     object_id = models.CharField("对象标识", max_length=64, blank=True)
@@ -56,6 +106,9 @@ class AuditEntry(models.Model):
     purpose = models.CharField("目的", max_length=200, blank=True)
     detail = models.JSONField("详情", default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    seq = models.BigIntegerField("序号", unique=True)
+    prev_hash = models.CharField("前一条的哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
 
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"
@@ -63,3 +116,60 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditCheckpoint(AppendOnlyModel):
+    """A signed statement "the chain up to entry `seq` has hash `hash`" (Ed25519, with the
+    audit signing key, which lives outside the database). Made by the job audit.checkpoint."""
+
+    at = models.DateTimeField("时间")
+    seq = models.BigIntegerField("序号")
+    hash = models.CharField("哈希", max_length=64)
+    key_id = models.CharField("签名密钥", max_length=16)  # fingerprint of the public key
+    signature = models.CharField("签名", max_length=128)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计检查点"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"
+
+
+class ApiNonce(models.Model):
+    """Nonces of signed API requests, kept while their timestamp is inside the window (so that a
+    replay is refused by every server process); purged by the job security.purge."""
+
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "nonce"], name="apinonce_key_nonce_unique")]
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class ApiRequest(models.Model):
+    """One line per request to a key-authenticated API operation, accepted or refused (with the
+    machine reason): the record that issue 7 asks for, and the input of anomaly alerts."""
+
+    at = models.DateTimeField(db_index=True)
+    key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    key_label = models.CharField(max_length=40, blank=True)  # the key id as presented (even unknown)
+    department_id = models.BigIntegerField(null=True, blank=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    status = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=40, blank=True)  # error code, or "" when accepted
+    auth = models.CharField(max_length=10, blank=True)  # signed / bearer / none
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口请求记录"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["key", "at"], name="apirequest_key_at")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status} {self.code}"

@@ -31,6 +31,10 @@ FIELD_ENCRYPTION_KEYS = [
 ]
 # Keyed hash (HMAC-SHA256) for looking up ID numbers without storing them in clear.
 LOOKUP_HASH_KEY = read_key("XINYONG_LOOKUP_KEY", "lookup.key", generate=GENERATE_KEYS)
+# Ed25519 key (base64 of 32 random bytes) that signs the audit chain's checkpoints and backup
+# manifests; retired public keys (base64, comma separated) that still verify old signatures.
+AUDIT_SIGNING_KEY = read_key("XINYONG_AUDIT_SIGNING_KEY", "audit_signing.key", generate=GENERATE_KEYS, make=_fernet_key)
+AUDIT_TRUSTED_KEYS = [k.strip() for k in (env_str("XINYONG_AUDIT_TRUSTED_KEYS", "") or "").split(",") if k.strip()]
 
 ALLOWED_HOSTS = [h.strip() for h in (env_str("XINYONG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver") or "").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in (env_str("XINYONG_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
@@ -58,7 +62,11 @@ INSTALLED_APPS = [
     "xinyong.reports",
     "xinyong.evaluation",
     "xinyong.measures",
+    "xinyong.cases",
+    "xinyong.redress",
+    "xinyong.annualreports",
     "xinyong.portal",
+    "xinyong.accounts",
     "xinyong.demo",
 ]
 
@@ -72,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "xinyong.security.middleware.ApiRequestLogMiddleware",
 ]
 
 ROOT_URLCONF = "xinyong.urls"
@@ -175,6 +184,15 @@ LOGGING = {
     "loggers": {"xinyong": {"level": env_str("XINYONG_LOG_LEVEL", "INFO"), "propagate": True}},
 }
 
+# e-mail (notifications of xinyong/accounts): the console backend prints mails in development
+EMAIL_BACKEND = env_str("XINYONG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("XINYONG_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("XINYONG_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("XINYONG_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("XINYONG_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("XINYONG_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("XINYONG_EMAIL_FROM", "信用吉林 <noreply@localhost>")
+
 # ---- platform settings (see docs/operations.md) ----
 XINYONG = {
     # files larger than this are refused at the door, with a clear message
@@ -201,6 +219,8 @@ XINYONG = {
         "file": env_str("XINYONG_RATE_FILE", "120/m"),
         "report": env_str("XINYONG_RATE_REPORT", "20/h"),
         "verify": env_str("XINYONG_RATE_VERIFY", "120/m"),
+        "register": env_str("XINYONG_RATE_REGISTER", "20/h"),
+        "case": env_str("XINYONG_RATE_CASE", "10/h"),
     },
     # the portal's search (xinyong/search): results per page, longest query accepted, partial
     # matches counted at most (beyond: "1,000+ 条", and no page past it); index maintenance
@@ -240,8 +260,46 @@ XINYONG = {
     "FILE_SECTION_LIMIT": env_int("XINYONG_FILE_SECTION_LIMIT", 50),
     # behind a reverse proxy: how many X-Forwarded-For hops to trust for the client's address
     "PROXY_HOPS": env_int("XINYONG_PROXY_HOPS", 0),
+    # subject accounts (xinyong/accounts): the real-name verification provider (dotted path; the
+    # simulated one for development and tests), free self-reports an individual gets per calendar
+    # year (《征信业管理条例》第十七条: twice a year free), the largest authorization letter accepted
+    "REALNAME_PROVIDER": env_str("XINYONG_REALNAME_PROVIDER", "xinyong.accounts.realname.SimulatedProvider"),
+    "FREE_SELF_REPORTS_PER_YEAR": env_int("XINYONG_FREE_SELF_REPORTS", 2),
+    "LETTER_MAX_KB": env_int("XINYONG_LETTER_MAX_KB", 5 * 1024),
+    # department systems' API (xinyong/security/auth.py, docs/api.md): how old a signed request's
+    # timestamp may be (seconds, either way), whether a bare bearer token is still accepted (the
+    # transition; off in production settings), requests per key ("600/m"; a key's own rate_limit
+    # wins), how long the old secret keeps working after a rotation, days of request log kept
+    "API": {
+        "SIGNATURE_WINDOW_SECONDS": env_int("XINYONG_API_SIGNATURE_WINDOW", 300),
+        "BEARER_ALLOWED": env_bool("XINYONG_API_BEARER_ALLOWED", True),
+        "KEY_RATE": env_str("XINYONG_API_KEY_RATE", "600/m"),
+        "ROTATION_OVERLAP_HOURS": env_int("XINYONG_API_ROTATION_OVERLAP_HOURS", 24),
+        "REQUEST_LOG_DAYS": env_int("XINYONG_API_REQUEST_LOG_DAYS", 180),
+    },
+    # the audit chain (xinyong/security/chain.py): minutes between signed checkpoints (job
+    # audit.checkpoint, run by the worker)
+    "AUDIT": {"CHECKPOINT_MINUTES": env_int("XINYONG_AUDIT_CHECKPOINT_MINUTES", 10)},
     # benchmarks only: mount /bench/bare (a plain JSON view, the baseline of bench/portal.py)
     "BENCH_ENDPOINTS": env_bool("XINYONG_BENCH_ENDPOINTS", False),
+    # cases (xinyong/cases: objections, repairs, tip-offs, complaints): attachments — largest
+    # file, files per case, the folder outside the web root they are kept in — and the longest
+    # text accepted in a reason, reply or message; workflows and deadlines: cases/definitions/cases.yaml
+    "CASES": {
+        "ATTACHMENT_MAX_MB": env_int("XINYONG_CASE_FILE_MAX_MB", 10),
+        "ATTACHMENTS_PER_CASE": env_int("XINYONG_CASE_FILES_PER_CASE", 20),
+        "FILES_DIR": env_str("XINYONG_CASE_FILES_DIR", str(VAR_DIR / "case-files")),
+        "TEXT_MAX_CHARS": env_int("XINYONG_CASE_TEXT_MAX_CHARS", 5000),
+    },
+    # annual reports (xinyong/annualreports; legal dates and terms: annualreports/definitions/rules.yaml):
+    # whether filing a missing report removes the abnormal operations listing at once (default: the
+    # department approves within 5 working days, 《企业经营异常名录管理暂行办法》第十一条), and whether
+    # the job decides a serious violation listing after the statement period when the subject
+    # made no statement (otherwise the department decides in /dept/lists/)
+    "ANNUAL_REPORTS": {
+        "AUTO_REMOVAL": env_bool("XINYONG_ANNUAL_REPORT_AUTO_REMOVAL", False),
+        "SERIOUS_AUTO_DECIDE": env_bool("XINYONG_ANNUAL_REPORT_SERIOUS_AUTO_DECIDE", True),
+    },
     "CATALOG_DIR": str(BASE_DIR / "xinyong" / "catalog" / "definitions"),
     # the evaluation models (docs/evaluation.md), checked against the catalog when they load
     "EVALUATION_MODELS_DIR": str(BASE_DIR / "xinyong" / "evaluation" / "definitions"),

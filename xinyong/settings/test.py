@@ -14,6 +14,7 @@ if not os.environ.get("XINYONG_VAR_DIR"):
 os.environ.setdefault("XINYONG_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 os.environ.setdefault("XINYONG_FIELD_KEYS", "dGVzdC1maWVsZC1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=")
 os.environ.setdefault("XINYONG_LOOKUP_KEY", "test-lookup-key")
+os.environ.setdefault("XINYONG_AUDIT_SIGNING_KEY", "dGVzdC1hdWRpdC1zaWduaW5nLWtleS0wMTIzNDU2Nzg=")
 
 from .base import *  # noqa: E402,F403
 from .base import XINYONG  # noqa: E402

@@ -157,9 +157,12 @@ class Command(BaseCommand):
             result = demo_load(plan, users=users, on_progress=bar.update)
             bar.finish()
             key = demo_api_key(users=users)
-            from xinyong.portal.demo import demo_objections_mark
+            from xinyong.redress.demo import demo_cases_ensure
 
-            demo_objections_mark()  # a couple of records under objection, for the portal's mark
+            demo_cases_ensure()  # objections (records marked 异议处理中) and a repair application
+            from xinyong.accounts.demo import demo_accounts_ensure
+
+            self.subject_accounts = demo_accounts_ensure(password=DEMO_PASSWORD)  # /my/, printed below
             # bring everything that follows the change feed up to date (search index, lists...):
             # the scheduled jobs the worker would otherwise run within a minute
             from xinyong.common.schedule import run_due_jobs
@@ -202,6 +205,10 @@ class Command(BaseCommand):
         out.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, dept, label in DEMO_USERS:
             out.write(f"  {username:<15} {label}" + (f"（{dept}）" if dept else ""))
+        if getattr(self, "subject_accounts", None):
+            out.write(f"“我的信用”主体账户（/my/login/，密码均为 {DEMO_PASSWORD}）：")
+            for username, label in self.subject_accounts:
+                out.write(f"  {username:<15} {label}")
         if key is not None:
             api_key, token = key
             out.write(f"接口密钥（{api_key.department.code} {api_key.name}，只显示这一次）：Authorization: Bearer {token}")

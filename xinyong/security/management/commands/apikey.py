@@ -52,8 +52,9 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke", help="吊销密钥（立即失效，不可恢复）")
         revoke.add_argument("key_id")
         revoke.add_argument("--reason", default="", help="吊销原因（记入审计日志）")
-        rotate = sub.add_parser("rotate", help="更换密钥（同一密钥标识，旧密钥立即失效；新令牌只显示这一次）")
+        rotate = sub.add_parser("rotate", help="更换密钥（同一密钥标识；旧密钥在过渡期内仍有效；新令牌只显示这一次）")
         rotate.add_argument("key_id")
+        rotate.add_argument("--immediate", action="store_true", help="旧密钥立即失效（密钥泄露时）")
 
     def handle(self, *args, action, **options):
         try:
@@ -74,9 +75,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(token)
 
-    def _rotate(self, key_id, **_):
-        key, token = apikey_rotate(key=apikey_get(key_id), actor=_actor())
-        self.stderr.write(f"已更换接口密钥 {key.key_id}（{key.department.short_name}/{key.name}）的密钥，旧令牌已失效。新令牌只显示这一次：")
+    def _rotate(self, key_id, immediate=False, **_):
+        key, token = apikey_rotate(key=apikey_get(key_id), actor=_actor(), overlap=timedelta(0) if immediate else None)
+        if key.previous_valid_until:
+            old = f"旧令牌在 {_when(key.previous_valid_until)} 之前仍然有效，请在此之前让业务系统改用新令牌"
+        else:
+            old = "旧令牌已失效"
+        self.stderr.write(f"已更换接口密钥 {key.key_id}（{key.department.short_name}/{key.name}）的密钥，{old}。新令牌只显示这一次：")
         self.stdout.write(token)
 
     def _revoke(self, key_id, reason, **_):
