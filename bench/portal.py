@@ -13,7 +13,7 @@ rebuild`) is cached under var/bench/portal-<subjects>-<records>-<seed>/: the SQL
 itself and a pg_dump (custom format) of the PostgreSQL one, with the keys they were encrypted
 with. Later runs reuse it (restore on PostgreSQL); --fresh builds it again.
 
-Serving: `xinyong serve --no-worker` (gunicorn, 2 workers × 4 threads, as in production, without
+Serving: `xinyong serve --no-worker` (gunicorn with its defaults: 2 × cores + 1 processes of one thread, as in production, without
 the background job process), with the rate limits raised out of the way and XINYONG_BENCH_ENDPOINTS=1.
 Load: wrk (Debian's; installed with apt-get when missing), one thread, each request a random path
 of a list (bench/portal.lua): the bare endpoint, searches (two-character fragments such as 通化 and
@@ -418,8 +418,10 @@ def main() -> None:
     dbs = [{"postgres": "postgresql", "both": "sqlite,postgresql"}.get(d, d) for d in args.db.split(",")]
     dbs = [d for x in dbs for d in x.split(",")]
     wrk_version = ensure_wrk() if not args.build_only else ""
+    from xinyong.common.management.commands.serve import default_workers
+
     print(f"# portal benchmark: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          f"server: xinyong serve (gunicorn, 2 workers × 4 threads), rate limits raised, no background worker")
+          f"server: xinyong serve (gunicorn, {default_workers()} workers × 1 thread), rate limits raised, no background worker")
     for db in dbs:
         run_db(db, args, wrk_version)
 

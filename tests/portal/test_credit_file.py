@@ -253,6 +253,25 @@ def test_a_long_section_shows_its_newest_facts_and_the_rest_on_request(client, s
     assert len(client.get(f"/api/v1/subjects/{code}").json()["sections"][1]["facts"]) == 30  # the API: every fact
 
 
+def test_the_page_counts_what_it_does_not_show(client, send, uscc, settings):
+    """Only the newest facts of a section are assembled for the page, but its counts (the
+    section's, the file's objections) cover every public fact."""
+    from xinyong.records.models import Record
+
+    settings.XINYONG = {**settings.XINYONG, "FILE_SECTION_LIMIT": 5}
+    code = uscc("220102")
+    rows = [penalty(org("大记录量有限公司", code), f"长市监罚〔2026〕{2000 + i}号", 处罚决定日期=f"2026-03-{1 + i:02d}") for i in range(12)]
+    send("penalty.gsj", rows, "220100-GSJ")
+    Record.objects.filter(document_no="长市监罚〔2026〕2000号").update(under_objection=True)  # the oldest: not shown
+    html = page(client, f"/subjects/{code}/")
+    penalties = section(html, "penalty")
+    assert penalties.count("<article") == 5 and "（12 条）" in penalties and "另有 7 条" in penalties
+    assert "长市监罚〔2026〕2000号" not in penalties
+    assert "本档案中有 1 条信息正在异议处理中" in html
+    everything = section(page(client, f"/subjects/{code}/?all=penalty"), "penalty")
+    assert everything.count("<article") == 12 and "异议处理中" in everything
+
+
 def test_the_data_as_of_line_shows_the_latest_change(client, firm):
     html = page(client, f"/subjects/{firm.uscc}/")
     stamp = timezone.localtime(timezone.now()).strftime("%Y-%m-%d")

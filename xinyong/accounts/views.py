@@ -7,7 +7,6 @@ every own report is audited.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xinyong.common.errors import InvalidInput, XinyongError
 from xinyong.common.ratelimit import client_id, hit, too_many
 from xinyong.ingestion.selectors import is_platform_staff
+from xinyong.portal import selectors as portal_selectors
 from xinyong.security.services import Actor, audit_log
 
 from . import selectors, services
@@ -159,12 +159,7 @@ def home(request):
         audit_log(actor=_actor(request), action="account.own_file_view", object_type="subject", object_id=subject.pk, subject_id=subject.pk, purpose="信息主体查询本人信用信息", detail={"not_public": own.not_public_count})
     day = timezone.localdate()
     # like the public file page: the newest facts of each section, the rest on request
-    limit = max(1, int(settings.XINYONG.get("FILE_SECTION_LIMIT", 50)))
-    expand = request.GET.get("all", "")
-    sections = [
-        {"section": s, "facts": s.facts if s.key == expand else s.facts[:limit], "hidden": 0 if s.key == expand else max(0, len(s.facts) - limit)}
-        for s in (own.file.sections if own else ())
-    ]
+    sections = portal_selectors.page_sections(own.file, expand=request.GET.get("all", "")) if own else []
     return render(
         request,
         "accounts/home.html",

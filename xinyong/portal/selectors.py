@@ -28,9 +28,11 @@ The page's cost does not grow with queries per record: subject, records (one que
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.urls import reverse
 
 from xinyong.catalog.registry import SUBJECT_KINDS, Catalog, Item, get_catalog
@@ -99,6 +101,13 @@ class Section:
     key: str
     title: str
     facts: tuple[Fact, ...]
+    # how many facts the section has: more than len(facts) when only the newest were assembled
+    # (`credit_file(newest=N)`, the page); -1: all of them are here
+    total: int = -1
+
+    @property
+    def count(self) -> int:
+        return len(self.facts) if self.total < 0 else self.total
 
 
 @dataclass(frozen=True)
@@ -157,8 +166,12 @@ class CreditFile:
         return tuple(s for s in self.sections if s.facts)
 
     def as_dict(self) -> dict:
-        """Plain data (dates as ISO strings): the API's answer and the report's snapshot."""
-        return _plain(asdict(self))
+        """Plain data (dates as ISO strings): the API's answer and the report's snapshot (whole
+        files: every fact of every section is in them)."""
+        data = _plain(asdict(self))
+        for section in data["sections"]:
+            del section["total"]
+        return data
 
 
 def _plain(value):
@@ -224,11 +237,48 @@ _COLUMNS = (
 )
 
 
-def credit_file(subject: Subject, *, day: date | None = None) -> CreditFile:
-    """The subject's public credit file on `day` (default today)."""
+def section_limit() -> int:
+    """Facts shown per section of a file page before "显示全部" (XINYONG_FILE_SECTION_LIMIT)."""
+    return max(1, int(settings.XINYONG.get("FILE_SECTION_LIMIT", 50)))
+
+
+def page_sections(file: CreditFile, *, expand: str = "") -> list[dict]:
+    """The sections of a file page: the newest `section_limit()` facts of each, all of the
+    section named by `expand` (?all=<key>), and how many are not shown."""
+    limit = section_limit()
+    return [
+        {"section": s, "facts": s.facts if s.key == expand else s.facts[:limit], "hidden": 0 if s.key == expand else max(0, s.count - limit)}
+        for s in file.sections
+    ]
+
+
+def credit_file(subject: Subject, *, day: date | None = None, newest: int | None = None) -> CreditFile:
+    """The subject's public credit file on `day` (default today).
+
+    newest: only the newest N facts of each section are assembled (the page: a file of 1,500
+    records shows 50 per section); each section still counts all of its facts (`Section.count`),
+    and the objection count covers them all. None: every fact (API, reports)."""
     day = day or record_selectors.today()
-    rows = record_selectors.subject_public_records(subject, day).order_by("-decided_on", "-id").values_list(*_COLUMNS)
-    return _assemble(subject, rows, day)
+    records = record_selectors.subject_public_records(subject, day).order_by("-decided_on", "-id")
+    if newest is None:
+        return _assemble(subject, records.values_list(*_COLUMNS), day)
+    catalog = get_catalog()
+    keep: list[int] = []
+    totals: Counter = Counter()
+    objections = 0
+    # the ids, items and objection marks only (no payload), then the whole rows of the facts shown
+    for rid, item_code, under_objection in records.values_list("id", "item_code", "under_objection"):
+        plan = _plan(catalog.items.get(item_code))
+        if plan is None:
+            continue
+        if plan.section == "registration":
+            keep.append(rid)
+            continue
+        totals[plan.section] += 1
+        objections += under_objection
+        if totals[plan.section] <= newest:
+            keep.append(rid)
+    return _assemble(subject, records.filter(id__in=keep).values_list(*_COLUMNS), day, totals=totals, objections=objections)
 
 
 def own_credit_file(subject: Subject, *, day: date | None = None) -> tuple[CreditFile, dict[int, str]]:
@@ -246,7 +296,7 @@ def own_credit_file(subject: Subject, *, day: date | None = None) -> tuple[Credi
     return _assemble(subject, own.order_by("-decided_on", "-id").values_list(*_COLUMNS), day), reasons
 
 
-def _assemble(subject: Subject, rows, day: date) -> CreditFile:
+def _assemble(subject: Subject, rows, day: date, *, totals: Counter | None = None, objections: int | None = None) -> CreditFile:
     catalog = get_catalog()
     registration: tuple | None = None
     grouped: dict[str, list[Fact]] = {}
@@ -261,7 +311,11 @@ def _assemble(subject: Subject, rows, day: date) -> CreditFile:
             continue
         grouped.setdefault(plan.section, []).append(_fact(row, plan, subject.name, person))
     titles = [(key, title) for key, title, _ in SECTIONS] + [OTHER_SECTION]
-    sections = tuple(Section(key, title, tuple(grouped.get(key, ()))) for key, title in titles if key != "other" or grouped.get(key))
+    sections = tuple(
+        Section(key, title, tuple(grouped.get(key, ())), -1 if totals is None else totals.get(key, 0))
+        for key, title in titles
+        if key != "other" or grouped.get(key)
+    )
     return CreditFile(
         key=subject_key(subject),
         url=subject_url(subject),
@@ -270,8 +324,8 @@ def _assemble(subject: Subject, rows, day: date) -> CreditFile:
         basics=_basics(subject, registration, catalog),
         sections=sections,
         memberships=tuple(_memberships(subject, day, catalog)),
-        objections=sum(f.under_objection for s in sections for f in s.facts),
-        facts_total=sum(len(s.facts) for s in sections),
+        objections=sum(f.under_objection for s in sections for f in s.facts) if objections is None else objections,
+        facts_total=sum(s.count for s in sections),
     )
 
 

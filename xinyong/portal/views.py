@@ -6,7 +6,6 @@ visibility rules of `records.selectors`; the home page reads the 双公示 and l
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
@@ -71,14 +70,11 @@ def _file_or_404(request, found):
     if found is None:
         # the same page for an unknown subject and for an individual the law does not publish
         return render(request, "portal/subject_404.html", status=404)
-    credit_file = selectors.credit_file(found)
     # a subject with thousands of licences: the newest facts of each section, the rest on request
-    limit = max(1, int(settings.XINYONG.get("FILE_SECTION_LIMIT", 50)))
+    # (only those are assembled: a heavy file costs what it shows)
     expand = request.GET.get("all", "")
-    sections = [
-        {"section": s, "facts": s.facts if s.key == expand else s.facts[:limit], "hidden": 0 if s.key == expand else max(0, len(s.facts) - limit)}
-        for s in credit_file.sections
-    ]
+    credit_file = selectors.credit_file(found, newest=None if expand else selectors.section_limit())
+    sections = selectors.page_sections(credit_file, expand=expand)
     grades = [] if found.is_individual else evaluation_selectors.public_grades(found.id, day=credit_file.day)
     return render(request, "portal/subject.html", {"file": credit_file, "basics": credit_file.basics, "sections": sections, "grades": grades})
 
