@@ -24,6 +24,7 @@ from xinyong.common.ratelimit import client_id, hit, too_many
 from xinyong.ingestion.selectors import is_platform_staff
 from xinyong.portal import selectors as portal_selectors
 from xinyong.security.services import Actor, audit_log
+from xinyong.security.views import ThrottledLoginMixin
 
 from . import selectors, services
 from .decorators import subject_login_required
@@ -47,7 +48,7 @@ def _actor(request) -> Actor:
 
 
 # ---------------------------------------------------------------------- login, logout, password
-class LoginView(auth_views.LoginView):
+class LoginView(ThrottledLoginMixin, auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SubjectLoginForm
 

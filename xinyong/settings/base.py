@@ -214,6 +214,12 @@ XINYONG = {
     "CHECK_BULK_MAX": env_int("XINYONG_CHECK_BULK_MAX", 100_000),
     "BATCH_DIR": str(VAR_DIR / "batches"),
     # per-client limits (common/ratelimit.py): requests per second/minute/hour/day
+    # login throttling (xinyong/security/views.py): failed attempts per account name before a
+    # lock-out (four times as many per client address), and its length
+    "LOGIN": {
+        "MAX_FAILURES": env_int("XINYONG_LOGIN_MAX_FAILURES", 5),
+        "LOCK_MINUTES": env_int("XINYONG_LOGIN_LOCK_MINUTES", 15),
+    },
     "RATE_LIMITS": {
         "search": env_str("XINYONG_RATE_SEARCH", "120/m"),
         "file": env_str("XINYONG_RATE_FILE", "120/m"),
