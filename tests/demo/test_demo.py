@@ -251,3 +251,20 @@ def test_the_command_refuses_a_future_as_of_date(db):
     future = (timezone.localdate() + timedelta(days=2)).isoformat()
     with pytest.raises(CommandError, match="晚于今天"):
         call_command("demo", "--subjects", "100", "--as-of", future, stdout=io.StringIO())
+
+
+def test_the_demo_key_is_printed_and_signs_a_check_of_a_demo_subject(loaded, client):
+    """The printed key works for the check API (scope check), signed as a department system does."""
+    import json
+    import re
+
+    from xinyong.security.signing import sign_request
+    from xinyong.subjects.models import Subject
+
+    token = re.search(r"只显示这一次）：(xy_\S+)", loaded.stdout).group(1)
+    firm = Subject.objects.exclude(kind="individual").order_by("id").first()
+    body = json.dumps({"matter": "daily_supervision", "case_no": "DEMO-1", "uscc": firm.uscc})
+    headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in sign_request(token, "POST", "/api/v1/checks", body).items()}
+    response = client.post("/api/v1/checks", body, content_type="application/json", **headers)
+    assert response.status_code == 200, response.content
+    assert response.json()["subject"]["uscc"] == firm.uscc

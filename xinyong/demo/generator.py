@@ -1660,7 +1660,8 @@ def demo_api_key(*, users: dict) -> tuple[object, str] | None:
         return None
     admin = users.get("admin")
     actor = Actor.for_user(admin) if admin else Actor.system("演示数据")
-    return apikey_create(department=dept, name=API_KEY_NAME, actor=actor, user=admin)
+    # ingestion, the catalog, and the check and feedback API of joint rewards and punishments
+    return apikey_create(department=dept, name=API_KEY_NAME, scopes=("ingest", "catalog", "check"), actor=actor, user=admin)
 
 
 def demo_load(plan: DemoPlan, *, users: dict | None = None, on_progress: Callable[[int, Feed, int], None] | None = None) -> LoadResult:

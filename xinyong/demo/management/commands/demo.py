@@ -211,4 +211,5 @@ class Command(BaseCommand):
                 out.write(f"  {username:<15} {label}")
         if key is not None:
             api_key, token = key
-            out.write(f"接口密钥（{api_key.department.code} {api_key.name}，只显示这一次）：Authorization: Bearer {token}")
+            out.write(f"接口密钥（{api_key.department.code} {api_key.name}；权限：{'、'.join(api_key.scopes)}；只显示这一次）：{token}")
+            out.write("  请求须签名（HMAC，见 docs/api.md）；开发环境也接受 Authorization: Bearer <密钥>")
