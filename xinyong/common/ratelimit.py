@@ -49,16 +49,19 @@ def hit(request, scope: str, *, ident: str | None = None, rate: str | None = Non
     limit, period = parse_rate(rate)
     now = int(time.time())
     window = now // period
-    key = f"rl:{scope}:{ident or client_id(request)}:{window}"
-    if cache.add(key, 1, timeout=period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=period + 1)
-            count = 1
+    count = count_up(f"rl:{scope}:{ident or client_id(request)}:{window}", timeout=period + 1)
     return count <= limit, (window + 1) * period - now
+
+
+def count_up(key: str, *, timeout: int) -> int:
+    """Add one to a counter in the cache (created with `timeout` seconds to live); the new count."""
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 def too_many(request, retry_after: int, *, api: bool = False):

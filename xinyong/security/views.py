@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.shortcuts import render
 
-from xinyong.common.ratelimit import client_id
+from xinyong.common.ratelimit import client_id, count_up
 
 from .services import Actor, audit_log
 
@@ -47,11 +47,7 @@ class ThrottledLoginMixin:
     def form_invalid(self, form):
         timeout = settings.XINYONG["LOGIN"]["LOCK_MINUTES"] * 60
         for key in self._keys():
-            if not cache.add(key, 1, timeout=timeout):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired meanwhile
-                    cache.add(key, 1, timeout=timeout)
+            count_up(key, timeout=timeout)
         audit_log(actor=Actor("public", "登录页", ip=_ip(self.request)), action="auth.login_failed", object_type="user", detail={"username": self.request.POST.get("username", "")[:150]})
         return super().form_invalid(form)
 
