@@ -18,14 +18,24 @@ urlpatterns = [
     path("dept/accounts/", include("xinyong.accounts.dept_urls")),
     path("dept/cases/", include("xinyong.cases.dept_urls")),
     path("dept/redress/", include("xinyong.redress.dept_urls")),
+    path("dept/agencies/", include("xinyong.agencies.dept_urls")),
+    path("dept/tipoffs/", include("xinyong.tipoffs.dept_urls")),
     path("dept/annual-reports/", include("xinyong.annualreports.dept_urls")),
+    path("dept/commitments/", include("xinyong.commitments.dept_urls")),
+    path("dept/security/", include("xinyong.security.dept_urls")),
+    path("dept/", include("xinyong.access.dept_urls")),  # /dept/query/, /dept/access/...
     path("dept/", include("xinyong.ingestion.urls")),
     path("my/annual-reports/", include("xinyong.annualreports.urls")),
+    path("my/commitments/", include("xinyong.commitments.urls")),
+    path("my/", include("xinyong.access.my_urls")),  # /my/consents/, /my/queries/
     path("my/", include("xinyong.accounts.urls")),  # the subject's own area
     path("search/", include("xinyong.search.urls")),
     path("lists/", include("xinyong.sanctions.urls")),
+    path("commitments/", include("xinyong.commitments.public_urls")),
     path("shuanggongshi/", include("xinyong.publicity.urls")),
     path("cases/", include("xinyong.cases.urls")),
+    path("agencies/", include("xinyong.agencies.urls")),
+    path("tipoffs/", include("xinyong.tipoffs.urls")),
     path("", include("xinyong.redress.urls")),  # /objections/..., /repair/...
     path("", include("xinyong.reports.urls")),  # /reports/..., /verify/
     path("", include("xinyong.annualreports.public_urls")),  # /subjects/<uscc>/annual-reports/

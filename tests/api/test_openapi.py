@@ -26,6 +26,8 @@ EXPECTED = {
     ("get", "/api/v1/catalog/items/{code}/template.xlsx"),
     ("get", "/api/v1/departments/{code}"),
     ("get", "/api/v1/subjects/{key}"),
+    ("get", "/api/v1/subjects/{code}/records"),
+    ("post", "/api/v1/subjects/records/query"),
     ("get", "/api/v1/search"),
     ("post", "/api/v1/reports"),
     ("get", "/api/v1/reports/verify"),
@@ -36,6 +38,8 @@ EXPECTED = {
     ("post", "/api/v1/checks/feedback"),
     ("post", "/api/v1/checks/{check}/feedback"),
     ("post", "/api/v1/annual-reports"),
+    ("post", "/api/v1/commitments"),
+    ("post", "/api/v1/commitments/{code}/outcome"),
 }
 
 

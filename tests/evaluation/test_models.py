@@ -115,3 +115,15 @@ def test_the_evaluate_command_lists_and_checks(tmp_path, settings):
     settings.XINYONG = {**settings.XINYONG, "EVALUATION_MODELS_DIR": str(directory)}
     with pytest.raises(CommandError, match=r"^statistics\.yaml:\d+: .*不存在的信息项 'stat_rating'"):
         call_command("evaluate", "check", stdout=StringIO())
+
+
+def test_definition_files_are_looked_at_again_only_after_the_recheck_interval(tmp_path, settings):
+    directory = tmp_path / "models"
+    shutil.copytree(SHIPPED, directory)
+    settings.XINYONG = {**settings.XINYONG, "EVALUATION_MODELS_DIR": str(directory), "DEFINITIONS_RECHECK_SECONDS": 3600}
+    first = get_models()
+    path = directory / "statistics.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: 企业统计信用评价", "name: 企业统计信用评价（修订）"), encoding="utf-8")
+    assert get_models() is first  # inside the interval: the files are not looked at
+    settings.XINYONG = {**settings.XINYONG, "DEFINITIONS_RECHECK_SECONDS": 0}
+    assert get_models()["statistics"].name == "企业统计信用评价（修订）"

@@ -43,7 +43,7 @@ def test_the_whole_life_cycle_of_a_serious_violation_listing(ingest, penalty_row
     assert entry.basis_records == [record.id]
     assert entry.warning_entry == focus  # the focus listing that satisfies warning before punishment
     assert entry.persons == [{"role": "法定代表人", "name": "李四"}]
-    assert list(selectors.active_entries([subject.id], date(2026, 11, 2))[subject.id]) == [focus]  # a proposal is not in force
+    assert [e.id for e in selectors.active_entries([subject.id], date(2026, 11, 2))[subject.id]] == [focus.id]  # a proposal is not in force
 
     # 告知 on Monday 2 November: 5 working days for the statement → Monday 9 November
     services.entry_notify(actor=actor_of(dept), entry_id=entry.id, department=dept, day=date(2026, 11, 2))

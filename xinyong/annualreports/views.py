@@ -88,7 +88,8 @@ def my_correct(request, year: int):
     if subject is None:
         raise PermissionDenied("只有平台已登记的企业账户可以更正企业年度报告。")
     report = get_object_or_404(AnnualReport, subject=subject, year=year)
-    form = ReportForm(request.POST or None, initial=ReportForm.initial_from(report))
+    # bound on every POST, even an empty one (an unbound form has no errors to attach a refusal to)
+    form = ReportForm(request.POST if request.method == "POST" else None, initial=ReportForm.initial_from(report))
     status = 200
     if request.method == "POST":
         status = 400

@@ -62,7 +62,7 @@ def case_page(request, case, *, status: int = 200, errors: dict | None = None, f
             {"name": f.name, "label": f.label, "value": (record.data or {}).get(f.name, ""), "wanted": f.name in wanted, "choices": f.choices, "text": f.type == "text"}
             for f in (record_services.correctable_fields(item) if item else [])
         ]
-    actions_template = select_template([f"redress/dept/_actions_{case.kind}.html", "cases/dept/_no_actions.html"])
+    actions_template = select_template([f"redress/dept/_actions_{case.kind}.html", f"cases/dept/_actions_{case.kind}.html", "cases/dept/_no_actions.html"])
     return render(request, "cases/dept/case.html", {
         "case": case, "wf": wf, "state": wf.state(case.state), "record": record, "actions": actions,
         "action_codes": [t.action for t in actions], "actions_template": actions_template.template.name,

@@ -274,6 +274,13 @@ def case_join(*, case: Case, department: Department, party: Party, actor: Actor,
     return case
 
 
+def case_note(*, case: Case, action: str, label: str, party: Party, actor: Actor, note: str = "", public: bool = False, day: date | None = None) -> CaseEvent:
+    """An event in the case's log written by a kind's own step (a tip-off's joint finding, the
+    credit centre reading a reporter's identity): internal unless `public`. In the caller's
+    transaction; the caller writes the audit entry."""
+    return _event(case, action=action, label=label, party=party, actor=actor, on=day or today(), note=note, public=public)
+
+
 def applicant_visible(case: Case, party: Party) -> bool:
     """Whether the staff party may see who filed the case: a tip-off's reporter is known to the
     credit centre only, never to the departments verifying it (nor to the subject)."""

@@ -73,7 +73,7 @@ class CatalogItemAdmin(ReadOnlyAdmin):
 
     @admin.display(description="定义")
     def definition_pretty(self, obj):
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(obj.definition, ensure_ascii=False, indent=2))
+        return format_html("<pre>{}</pre>", json.dumps(obj.definition, ensure_ascii=False, indent=2))
 
 
 @admin.register(CatalogLoad)

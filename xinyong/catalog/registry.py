@@ -19,7 +19,7 @@ from django.conf import settings
 
 from xinyong.common.calendar import load_calendar
 from xinyong.common.errors import CatalogError
-from xinyong.common.yamlconf import LDict, LList, load_yaml, where
+from xinyong.common.yamlconf import LDict, LList, Recheck, load_yaml, where
 
 FIELD_TYPES = {
     "text", "string", "enum", "date", "decimal", "integer", "year", "uscc", "id_number",
@@ -1159,15 +1159,22 @@ def _stamp(directory: Path) -> tuple:
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.rglob("*.yaml")))
 
 
+_recheck = Recheck()
+
+
 def get_catalog() -> Catalog:
-    """The loaded catalog; reloaded when a definition file changes."""
-    directory = Path(settings.XINYONG["CATALOG_DIR"])
-    key = str(directory)
+    """The loaded catalog; reloaded when a definition file changes (looked at every few seconds
+    at most: `Recheck`)."""
+    key = str(settings.XINYONG["CATALOG_DIR"])
+    hit = _cache.get(key)
+    if hit is not None and not _recheck.due(key):
+        return hit[1]
+    directory = Path(key)
     stamp = _stamp(directory)
     with _lock:
         hit = _cache.get(key)
-        if hit and hit[0] == stamp:
-            return hit[1]
-        catalog = load_catalog(directory)
-        _cache[key] = (stamp, catalog)
-        return catalog
+        if not (hit and hit[0] == stamp):
+            hit = (stamp, load_catalog(directory))
+            _cache[key] = hit
+        _recheck.done(key)
+        return hit[1]

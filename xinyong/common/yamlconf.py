@@ -4,6 +4,7 @@ with "file, line and reason" (catalog, evaluation models, measures)."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import yaml
@@ -131,3 +132,20 @@ def load_yaml(path: Path | str, *, text: str | None = None, name: str | None = N
 def where(obj, key=None) -> str:
     """"file:line" of a loaded mapping (or of one of its keys) or sequence (or one of its entries)."""
     return obj.where(key) if isinstance(obj, (LDict, LList)) else "?"
+
+
+class Recheck:
+    """When to look again at a directory of definition files (a stat of each file): at most every
+    XINYONG["DEFINITIONS_RECHECK_SECONDS"] — every page and API request asks for the catalog."""
+
+    def __init__(self) -> None:
+        self._at: dict[str, float] = {}
+
+    def due(self, key: str) -> bool:
+        from django.conf import settings
+
+        last = self._at.get(key)
+        return last is None or time.monotonic() - last >= settings.XINYONG.get("DEFINITIONS_RECHECK_SECONDS", 2.0)
+
+    def done(self, key: str) -> None:
+        self._at[key] = time.monotonic()

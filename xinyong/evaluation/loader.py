@@ -24,7 +24,7 @@ from django.conf import settings
 
 from xinyong.catalog.registry import DISCLOSURES, SUBJECT_KINDS, Catalog, Item, get_catalog
 from xinyong.common.errors import CatalogError
-from xinyong.common.yamlconf import LDict, LList, load_yaml, where
+from xinyong.common.yamlconf import LDict, LList, Recheck, load_yaml, where
 
 from .compiled import COUNT_MODES, LEVEL_RANK
 
@@ -685,16 +685,23 @@ def _stamp(directory: Path) -> tuple:
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.yaml")))
 
 
+_recheck = Recheck()
+
+
 def get_models() -> dict[str, Model]:
-    """The loaded models by code; reloaded when a model file or the catalog changes."""
+    """The loaded models by code; reloaded when a model file or the catalog changes (the files
+    looked at every few seconds at most: `Recheck`)."""
     directory = models_dir()
     catalog = get_catalog()
     key = str(directory)
+    hit = _cache.get(key)
+    if hit is not None and hit[0][1] == catalog.digest and not _recheck.due(key):
+        return hit[1]
     stamp = (_stamp(directory), catalog.digest)
     with _lock:
         hit = _cache.get(key)
-        if hit and hit[0] == stamp:
-            return hit[1]
-        models = load_models(directory, catalog)
-        _cache[key] = (stamp, models)
-        return models
+        if not (hit and hit[0] == stamp):
+            hit = (stamp, load_models(directory, catalog))
+            _cache[key] = hit
+        _recheck.done(key)
+        return hit[1]

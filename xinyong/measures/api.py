@@ -18,7 +18,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from xinyong.api import error_responses
+from xinyong.api import error_responses, json_answer
 from xinyong.common.errors import InvalidInput
 from xinyong.ingestion.readers import RowProblem, open_table
 from xinyong.security.auth import ApiKeyAuth, request_actor
@@ -186,7 +186,7 @@ CHECK_ERRORS = error_responses(400, 401, 403, 413, 422)
 )
 def check_create(request: HttpRequest, payload: CheckIn):
     department = services.requester_department(request.auth, payload.department)
-    return services.check_run(key=request.auth, department=department, matter_code=payload.matter, case_no=payload.case_no, uscc=payload.uscc, id_number=payload.id_number)
+    return json_answer(services.check_run(key=request.auth, department=department, matter_code=payload.matter, case_no=payload.case_no, uscc=payload.uscc, id_number=payload.id_number))
 
 
 @router.post(
@@ -205,7 +205,7 @@ def check_bulk(request: HttpRequest, payload: BulkCheckIn):
     if len(payload.uscc) + len(payload.id_numbers) > services.bulk_limit():
         raise services.too_many(len(payload.uscc) + len(payload.id_numbers))
     entries = [("uscc", f"uscc[{i}]", v) for i, v in enumerate(payload.uscc)] + [("id_number", f"id_numbers[{i}]", v) for i, v in enumerate(payload.id_numbers)]
-    return services.bulk_run(key=request.auth, department=department, matter_code=payload.matter, case_no=payload.case_no, entries=entries)
+    return json_answer(services.bulk_run(key=request.auth, department=department, matter_code=payload.matter, case_no=payload.case_no, entries=entries))
 
 
 USCC_HEADERS = {"uscc", "统一社会信用代码", "社会信用代码"}
@@ -251,7 +251,7 @@ def check_bulk_file(
     department = services.requester_department(request.auth, None)
     name = file.name or "upload.csv"
     if hasattr(file, "temporary_file_path"):
-        return services.bulk_run(key=request.auth, department=department, matter_code=matter, case_no=case_no, entries=_file_entries(Path(file.temporary_file_path()), name), filename=name)
+        return json_answer(services.bulk_run(key=request.auth, department=department, matter_code=matter, case_no=case_no, entries=_file_entries(Path(file.temporary_file_path()), name), filename=name))
     import tempfile
 
     from django.conf import settings
@@ -260,7 +260,7 @@ def check_bulk_file(
         for chunk in file.chunks():
             tmp.write(chunk)
         tmp.flush()
-        return services.bulk_run(key=request.auth, department=department, matter_code=matter, case_no=case_no, entries=_file_entries(Path(tmp.name), name), filename=name)
+        return json_answer(services.bulk_run(key=request.auth, department=department, matter_code=matter, case_no=case_no, entries=_file_entries(Path(tmp.name), name), filename=name))
 
 
 FEEDBACK_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)

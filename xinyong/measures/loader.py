@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
 
 from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.common.errors import CatalogError
-from xinyong.common.yamlconf import LDict, load_yaml, where
+from xinyong.common.yamlconf import LDict, Recheck, load_yaml, where
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "definitions"
 FILES = ("national.yaml", "matters.yaml", "catalog.yaml")
@@ -114,14 +113,15 @@ class MeasuresCatalog:
     def rules_for(self, matter: str) -> list[Rule]:
         return [r for r in self.rules if r.matter == matter]
 
-    def triggers_for(self, matter: str, system: str) -> tuple[bool, bool]:
-        """(any list, any grade) can trigger a measure this system implements in this matter:
-        a check reads the memberships or the grades only when they can matter."""
+    def triggers_for(self, matter: str, system: str) -> tuple[frozenset[str], bool]:
+        """(the lists, whether any grade) that can trigger a measure this system implements in
+        this matter: a check reads only those memberships, and the grades only when they can
+        matter."""
         key = (matter, system)
         hit = self._relevant.get(key)
         if hit is None:
             rules = [r for r in self.rules if r.matter == matter and system in r.departments]
-            hit = (any(r.trigger.kind == "list" for r in rules), any(r.trigger.kind == "grade" for r in rules))
+            hit = (frozenset(r.trigger.list_code for r in rules if r.trigger.kind == "list"), any(r.trigger.kind == "grade" for r in rules))
             self._relevant[key] = hit
         return hit
 
@@ -329,18 +329,16 @@ def _stamp(directory: Path) -> tuple:
 
 # The check path calls get_measures() on every request: looking at the definition files (and the
 # catalog's and the models' files) costs about 2 ms, more than a whole check, so they are looked
-# at again at most this often (seconds) per process; a changed file takes effect within it.
-RECHECK_SECONDS = 2.0
-_checked_at: dict[str, float] = {}
+# at again only every few seconds per process; a changed file takes effect within that time.
+_recheck = Recheck()
 
 
 def get_measures() -> MeasuresCatalog:
     """The loaded measures catalog; reloaded when one of its files, the catalog or the models
-    change (looked at every RECHECK_SECONDS at most)."""
+    change (looked at every few seconds at most: `Recheck`)."""
     key = str(DEFAULT_DIR)
-    now = time.monotonic()
     hit = _cache.get(key)
-    if hit is not None and now - _checked_at.get(key, 0.0) < RECHECK_SECONDS:
+    if hit is not None and not _recheck.due(key):
         return hit[1]
     from xinyong.evaluation.loader import get_models
 
@@ -352,5 +350,5 @@ def get_measures() -> MeasuresCatalog:
         if not (hit and hit[0] == stamp):
             hit = (stamp, load_measures(DEFAULT_DIR, catalog, models))
             _cache[key] = hit
-        _checked_at[key] = now
+        _recheck.done(key)
         return hit[1]

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from xinyong.catalog.models import Department
+from xinyong.common.db import db_datetime, insert_rows, select_rows
 from xinyong.common.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from xinyong.common.masking import mask_id_number
 from xinyong.records.models import ChangeEvent
@@ -152,6 +153,7 @@ _SQL_SUBJECT = {
 }
 # most subjects are on no list: one probe on the subject's index spares the full reading
 _SQL_ANY_ENTRY = f'SELECT 1 FROM "{ListEntry._meta.db_table}" WHERE "subject_id" = %s LIMIT 1'  # noqa: S608
+_HIT_COLUMNS = ["check_row_id", "at", "department_id", "case_no", "matter", "subject_id", "measure", "reasons"]
 _CHECK_COLUMNS = ["public_id", "at", "key_id", "department_id", "case_no", "matter", "subject_id", "subject_code", "hits", "digest", "data_seq", "catalog_version"]
 _SQL_CHECK = (
     f'INSERT INTO "{Check._meta.db_table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in _CHECK_COLUMNS)})'  # noqa: S608
@@ -293,18 +295,20 @@ def conclusion(measures: list[dict], matter: Matter) -> str:
 
 # ---------------------------------------------------------------------- grades
 def _grades(subject_ids: list[int], catalog: MeasuresCatalog) -> dict[int, list[dict]]:
-    """Current grades that can trigger measures, by subject (one query)."""
+    """Current grades that can trigger measures, by subject (one query, plain SQL: see
+    common/db.py)."""
     from xinyong.evaluation.models import EvaluationResult
 
     triggering = {(m, g) for m, g, _ in catalog.by_grade}
     if not triggering or not subject_ids:
         return {}
-    rows = EvaluationResult.objects.filter(
-        subject_id__in=subject_ids, valid_to__isnull=True,
-        model_code__in=sorted({m for m, _ in triggering}), grade__in=sorted({g for _, g in triggering}),
-    ).values_list("subject_id", "model_code", "model_version", "grade", "raw_grade", "run__as_of", "contributions")
+    models_, grades_ = sorted({m for m, _ in triggering}), sorted({g for _, g in triggering})
+    where = (f't."subject_id" IN ({", ".join(["%s"] * len(subject_ids))}) AND t."valid_to" IS NULL'
+             f' AND t."model_code" IN ({", ".join(["%s"] * len(models_))}) AND t."grade" IN ({", ".join(["%s"] * len(grades_))})')
+    rows = select_rows(EvaluationResult, where, [*subject_ids, *models_, *grades_], related=("run",))
     out: dict[int, list[dict]] = {}
-    for sid, model, version, grade, raw, as_of, contributions in rows:
+    for r in rows:
+        sid, model, version, grade, raw, as_of, contributions = r.subject_id, r.model_code, r.model_version, r.grade, r.raw_grade, r.run.as_of, r.contributions
         if (model, grade) in triggering:
             records = [c[0] for c in (contributions or []) if isinstance(c, list | tuple) and c]
             out.setdefault(sid, []).append({"model_code": model, "model_version": version, "grade": grade, "raw_grade": raw, "as_of": as_of, "records": records})
@@ -331,12 +335,13 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
     if row is not None:
         sid = row[0]
         by_list, by_grade = catalog.triggers_for(matter.code, department.system)
+        on_any = False
         if by_list:
             with connection.cursor() as cur:
                 cur.execute(_SQL_ANY_ENTRY, [sid])
-                by_list = cur.fetchone() is not None
+                on_any = cur.fetchone() is not None
         found = Found(
-            entries=active_entries([sid], day).get(sid, []) if by_list else [],
+            entries=active_entries([sid], day, lists=by_list).get(sid, []) if on_any else [],
             grades=_grades([sid], catalog).get(sid, []) if by_grade else [],
         )
         if found.entries or found.grades:
@@ -354,8 +359,8 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
             cur.execute(_SQL_CHECK, values)
             check_id = cur.fetchone()[0]
         if measures:
-            CheckHit.objects.bulk_create([
-                CheckHit(check_row_id=check_id, at=now, department=department, case_no=case_no, matter=matter.code, subject_id=row[0], measure=m["code"], reasons=";".join(_reason_key(r) for r in m["reasons"])[:400])
+            insert_rows(CheckHit, _HIT_COLUMNS, [
+                (check_id, db_datetime(now), department.pk, case_no, matter.code, row[0], m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400])
                 for m in measures
             ])
     return {
@@ -473,7 +478,7 @@ def bulk_run(*, key, department: Department, matter_code: str, case_no: str, ent
     by_list, by_grade = catalog.triggers_for(matter.code, department.system)
     for i in range(0, len(found_ids), CHUNK):
         part = found_ids[i : i + CHUNK]
-        entries_by = active_entries(part, day) if by_list else {}
+        entries_by = active_entries(part, day, lists=by_list) if by_list else {}
         grades_by = _grades(part, catalog) if by_grade else {}
         for sid in sorted(set(entries_by) | set(grades_by)):
             measures = applicable(catalog, matter.code, department.system, Found(entries_by.get(sid, []), grades_by.get(sid, [])), gen_catalog=gen_catalog, models=models)
@@ -502,10 +507,8 @@ def bulk_run(*, key, department: Department, matter_code: str, case_no: str, ent
             with_measures=summary["with_measures"], digest=digest, data_seq=version["seq"], data_at=version["at"],
             catalog_version=catalog.version, seconds=round(time.perf_counter() - started, 3),
         )
-        CheckHit.objects.bulk_create(
-            [CheckHit(bulk=bulk, at=now, department=department, case_no=case_no, matter=matter.code, subject_id=sid, measure=m, reasons=r) for sid, m, r in hit_rows],
-            batch_size=2000,
-        )
+        stored_at = db_datetime(now)  # a hit row per measure answered: the database's bulk path
+        insert_rows(CheckHit, ["bulk_id", *_HIT_COLUMNS[1:]], [(bulk.pk, stored_at, department.pk, case_no, matter.code, sid, m, r) for sid, m, r in hit_rows])
     return {
         "bulk": bulk.public_id,
         "checked_at": now,

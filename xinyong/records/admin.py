@@ -37,7 +37,7 @@ class HistoryInline(admin.TabularInline):
 
     @admin.display(description="原内容")
     def state_shown(self, obj):
-        return format_html("<pre style='white-space: pre-wrap; max-width: 60em'>{}</pre>", _without_secrets(obj.state))
+        return format_html("<pre>{}</pre>", _without_secrets(obj.state))
 
 
 @admin.register(Record)
@@ -58,7 +58,7 @@ class RecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="内容")
     def data_shown(self, obj):
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", _without_secrets(_strip(obj.data)))
+        return format_html("<pre>{}</pre>", _without_secrets(_strip(obj.data)))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         from xinyong.ingestion.selectors import record_is_public

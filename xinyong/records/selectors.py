@@ -139,3 +139,14 @@ def not_public_reason(*, disclosure: str, status: str, publish_from: date | None
     if publish_until is not None and publish_until < day:
         return f"公示期已于{publish_until.isoformat()}届满，停止公示"
     return ""
+
+
+# ---------------------------------------------------------------------- by viewer
+# Who may see which records — the public, the subject itself, a department with its query
+# rights, consents and special grants, the credit centre — is one rule, kept with the bases it
+# reads in `xinyong.access.selectors` (docs/architecture.md, "Access by disclosure class").
+def visible_records(viewer, subject, day: date | None = None):
+    """`access.selectors.visible_records`: the records `viewer` may see, each with its basis."""
+    from xinyong.access.selectors import visible_records as rule
+
+    return rule(viewer, subject, day)

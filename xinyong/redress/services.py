@@ -176,8 +176,55 @@ def repair_apply(*, record_id, applicant: Applicant, statement: str, commitment:
             data={"commitment": rules.commitment, "commitment_basis": rules.commitment_basis, "commitment_signed_on": day.isoformat(), "rules_version": rules.version},
             uploads=uploads, day=day,
         )
+        _repair_commitment(case=case, subject=applicant.subject, actor=actor, day=day)
     cases.notify_applicant(case, title="信用修复申请已受理", body=f"认定部门将于 {case.due_on.isoformat()} 前审核并反馈。")
     return case, code
+
+
+REPAIR_COMMITMENT_TEMPLATE = "credit_repair.repair"  # xinyong/commitments/definitions/templates.yaml
+
+
+def _commitment_department():
+    from xinyong.catalog.models import Department
+
+    return Department.objects.filter(code=get_catalog().credit_centre).select_related("region").first()
+
+
+def repair_commitment_text(*, subject, case_no: str = "（受理后生成）") -> str:
+    """The text of the repair's public credit commitment: the commitments app's template when it
+    is installed, else repair.yaml's `commitment`."""
+    from django.apps import apps
+
+    if subject is not None and apps.is_installed("xinyong.commitments"):
+        from xinyong.commitments import services as commitment_services
+        from xinyong.commitments.templates import get_templates
+
+        template = get_templates().get(REPAIR_COMMITMENT_TEMPLATE)
+        if template is not None:
+            return commitment_services.render(template, subject=subject, case_no=case_no, department=_commitment_department())
+    return repair_rules().commitment
+
+
+def _repair_commitment(*, case: Case, subject, actor: Actor, day: date) -> None:
+    """The public credit commitment (Order 36 Art. 10) signed with the application becomes a
+    published commitment (xinyong/commitments), accepted by the credit centre, its case number
+    the case's id; the case keeps the text as signed and the commitment code."""
+    from django.apps import apps
+
+    if not apps.is_installed("xinyong.commitments"):
+        return
+    from xinyong.commitments import services as commitment_services
+    from xinyong.commitments.templates import get_templates
+
+    template = get_templates().get(REPAIR_COMMITMENT_TEMPLATE)
+    department = _commitment_department()
+    if template is None or not template.accepts(department):
+        return
+    commitment = commitment_services.commitment_sign(
+        subject=subject, template=template.code, case_no=str(case.public_id), department=department, statement=True, door="portal", actor=actor, day=day,
+    )
+    case.data = {**case.data, "commitment": commitment.text, "commitment_code": commitment.code}
+    case.save(update_fields=["data"])
 
 
 def repair_review(*, case: Case, agree: bool, opinion: str, party: Party, actor: Actor, day: date | None = None) -> Case:

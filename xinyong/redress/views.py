@@ -150,7 +150,7 @@ def repair_new(request, record_id: int):
     rules = repair_rules()
     return render(request, "redress/repair_new.html", {
         "record": Record.objects.select_related("department").get(pk=record.pk), "item_name": selectors.item_name(record),
-        "eligibility": repair_eligibility(record=record, day=today()), "commitment": rules.commitment,
+        "eligibility": repair_eligibility(record=record, day=today()), "commitment": services.repair_commitment_text(subject=account_subject(request)),
         "commitment_basis": rules.commitment_basis, "errors": errors, "error": error, "post": request.POST,
         "nonce": request.POST.get("nonce") or form_nonce(),
     }, status=422 if error else 200)

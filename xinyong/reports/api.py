@@ -71,7 +71,7 @@ class VerificationOut(Schema):
 
 @router.post(
     "",
-    response={201: ReportIssuedOut, **error_responses(404, 413, 422, 429)},
+    response={201: ReportIssuedOut, **error_responses(400, 404, 413, 422, 429)},
     summary="出具公共信用信息报告",
     description=(
         "为法人或非法人组织出具公共信用信息报告（PDF，Base64 编码在 pdf_base64 中）：出具时点该主体的公开信用档案，"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from xinyong.common.ratelimit import parse_rate
 
 from . import keys
-from .models import ApiKey, ApiRequest, AuditCheckpoint, AuditEntry
+from .models import Alert, ApiKey, ApiRequest, AuditCheckpoint, AuditEntry, StaffSecurity
 from .services import Actor, audit_log
 
 
@@ -194,4 +194,49 @@ class ApiRequestAdmin(ReadOnlyAdmin):
     search_fields = ["key_label", "path", "code"]
     date_hierarchy = "at"
     fields = ["at", "key", "key_label", "department_id", "method", "path", "status", "code", "auth", "ip"]
+    readonly_fields = fields
+
+
+# ---------------------------------------------------------------------- staff sign-in
+@admin.register(StaffSecurity)
+class StaffSecurityAdmin(admin.ModelAdmin):
+    """Staff users' sign-in state: never the secret. Actions: sign a user out everywhere, reset a
+    lost second factor (the user enrols again at the next login)."""
+
+    list_display = ["user", "totp_confirmed_at", "password_changed_at", "sessions_valid_after"]
+    search_fields = ["user__username"]
+    fields = ["user", "totp_confirmed_at", "password_changed_at", "sessions_valid_after"]
+    readonly_fields = ["totp_confirmed_at", "password_changed_at", "sessions_valid_after"]
+    raw_id_fields = ["user"]
+    actions = ["logout_everywhere", "reset_two_factor"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "user"] if obj else self.readonly_fields
+
+    @admin.action(description="在所有设备上退出登录")
+    def logout_everywhere(self, request, queryset):
+        from .views import sign_out_everywhere
+
+        for state in queryset.select_related("user"):
+            sign_out_everywhere(user=state.user, actor=admin_actor(request))
+        messages.success(request, f"已使 {queryset.count()} 个用户在所有设备上退出。")
+
+    @admin.action(description="重置双因素认证（验证器丢失）")
+    def reset_two_factor(self, request, queryset):
+        from .twofactor import reset
+
+        for state in queryset.select_related("user"):
+            reset(user=state.user, actor=admin_actor(request))
+        messages.success(request, f"已重置 {queryset.count()} 个用户的双因素认证，其下次登录时须重新设置。")
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "actor", "count", "threshold", "baseline", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["actor"]
+    fields = ["created_at", "kind", "actor", "user", "key", "ip", "window_start", "window_end", "count", "threshold", "baseline", "detail", "status", "acknowledged_by", "acknowledged_at", "note", "emailed_at"]
     readonly_fields = fields

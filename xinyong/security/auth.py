@@ -19,19 +19,28 @@ import hmac
 import re
 import secrets
 import tempfile
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security.http import HttpAuthBase
 
+from xinyong.common.db import insert_one
 from xinyong.common.errors import TooManyRequests, Unauthorized, XinyongError
 from xinyong.common.ratelimit import hit
 
 from . import signing
-from .keys import apikey_authenticate, check_key_usable, key_secrets, require_scope, touch
+from .keys import (
+    apikey_authenticate,
+    check_key_usable,
+    key_by_id,
+    key_secrets,
+    require_scope,
+    touch,
+)
 from .models import ApiKey, ApiNonce
 from .services import Actor
 
@@ -140,7 +149,7 @@ def signed_key(request: HttpRequest, info: dict) -> ApiKey:
     key_id, ts, nonce, sig = _headers(request)
     info["key_label"] = key_id
     now = timezone.now()
-    key = ApiKey.objects.select_related("department").filter(key_id=key_id).first()
+    key = key_by_id(key_id)
     digest = _body_digest(request)
     path = request.get_full_path()
     fields = {"method": request.method or "GET", "path": path, "timestamp": ts, "nonce": nonce, "key_id": key_id}
@@ -168,9 +177,9 @@ def signed_key(request: HttpRequest, info: dict) -> ApiKey:
             fields={signing.HEADER_TIMESTAMP: f"平台时间 {int(now.timestamp())}"},
         )
     expires = now + timedelta(seconds=window + max(skew, 0) + 1)
-    try:
-        with transaction.atomic():
-            ApiNonce.objects.create(key=key, nonce=nonce, expires_at=expires)
+    try:  # a savepoint only inside a transaction (a failed INSERT must not break it)
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            insert_one(ApiNonce, {"key_id": key.pk, "nonce": nonce, "expires_at": expires})
     except IntegrityError:
         raise Unauthorized("重放的请求：该一次性随机串（X-Xinyong-Nonce）已使用过，每个请求须用新的随机串", code="nonce_replayed") from None
     touch(key, now)

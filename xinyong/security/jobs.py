@@ -36,3 +36,29 @@ def purge() -> dict:
     cutoff = now - timedelta(days=settings.XINYONG["API"]["REQUEST_LOG_DAYS"])
     requests, _ = ApiRequest.objects.filter(at__lt=cutoff).delete()
     return {"nonces": nonces, "requests": requests}
+
+
+@scheduled("security.alerts", every=timedelta(minutes=15), title="安全监测：异常查询、接口拒绝、登录失败告警")
+def alerts() -> dict:
+    from .alerts import detect
+
+    raised = detect()
+    return {"alerts": len(raised)}
+
+
+@scheduled("audit.verify", every=timedelta(hours=settings.XINYONG["MONITORING"]["VERIFY_HOURS"]), title="校验审计日志哈希链")
+def verify() -> dict:
+    """Verify the whole chain; the result is an audit entry (shown at /dept/security/), and a
+    failure is an alert."""
+    from .alerts import raise_alert
+    from .selectors import audit_verify
+    from .services import Actor, audit_log
+
+    report = audit_verify()
+    problems = [p.message for p in report.problems][:20]
+    now = timezone.now()
+    if not report.ok:
+        raise_alert(kind="audit_chain", actor="审计日志", window_start=now - timedelta(hours=settings.XINYONG["MONITORING"]["VERIFY_HOURS"]),
+                    window_end=now, count=len(report.problems), threshold=1, detail={"problems": problems})
+    audit_log(actor=Actor.system("审计校验"), action="audit.verify", object_type="audit", detail={"ok": report.ok, "entries": report.entries, "problems": problems})
+    return {"ok": report.ok, "problems": len(report.problems)}

@@ -14,12 +14,14 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from xinyong.common.crypto import decrypt, encrypt
+from xinyong.common.db import select_instances
 from xinyong.common.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 
 from .models import ApiKey
@@ -31,6 +33,7 @@ SCOPES = {
     "ingest": "报送信用信息（归集）：提交、更正、撤销批次，查看本部门批次",
     "catalog": "读取信息资源目录",
     "check": "联合奖惩核查与反馈：按主体和事项查询适用的奖惩措施（触发），报送措施执行情况（反馈）",
+    "query": "信用信息查询：按本部门的查询权限、信息主体授权和特殊查询申请，查询主体的信用信息（xinyong/access）",
 }
 DEFAULT_SCOPES = ("ingest", "catalog")
 KEY_ID_PREFIX = "xy_"
@@ -162,10 +165,17 @@ def previous_secret_valid(key: ApiKey, now: datetime) -> bool:
 def key_secrets(key: ApiKey, now: datetime) -> list[str]:
     """The secrets that sign valid requests now: the current one, and the previous one during
     the overlap after a rotation."""
-    out = [decrypt(key.secret_encrypted)]
+    out = [_secret(key.secret_encrypted)]
     if previous_secret_valid(key, now):
-        out.append(decrypt(key.previous_secret_encrypted))
+        out.append(_secret(key.previous_secret_encrypted))
     return out
+
+
+@lru_cache(maxsize=256)
+def _secret(encrypted: str) -> str:
+    """A key's secret from its stored form, remembered per process (decrypting on every signed
+    request cost more than verifying the signature); a rotated secret is another stored form."""
+    return decrypt(encrypted)
 
 
 @transaction.atomic
@@ -187,6 +197,12 @@ def apikey_revoke(*, key: ApiKey, actor: Actor, reason: str = "") -> ApiKey:
     return key
 
 
+def key_by_id(key_id: str) -> ApiKey | None:
+    """The key with this id and its department (read on every API request: plain SQL)."""
+    found = select_instances(ApiKey, 't."key_id" = %s', [key_id], related=("department",))
+    return found[0] if found else None
+
+
 def apikey_authenticate(token: str) -> ApiKey:
     """The active key a bearer token belongs to, or Unauthorized with the reason.
 
@@ -198,7 +214,7 @@ def apikey_authenticate(token: str) -> ApiKey:
         raise Unauthorized(
             "接口凭证格式错误：应为 Authorization: Bearer <密钥标识>.<密钥>", code="auth_malformed"
         )
-    key = ApiKey.objects.select_related("department").filter(key_id=key_id).first()
+    key = key_by_id(key_id)
     # hash even when the key is unknown, so that timing does not tell which key ids exist
     presented = _hash(secret)
     now = timezone.now()

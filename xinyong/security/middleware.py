@@ -1,15 +1,23 @@
-"""The request log of the department systems' API: one `ApiRequest` per request to a
-key-authenticated operation, accepted or refused, with the machine reason (the error `code`)."""
+"""Middleware of the security app: the request log of the department systems' API (one
+`ApiRequest` per request to a key-authenticated operation, accepted or refused, with the machine
+reason, the error `code`); staff sessions (idle timeout, sign out everywhere, enrolment and
+password change first); security headers and the content security policy."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 from django.utils import timezone
 
+from xinyong.common.db import insert_one
+
 from .chain import clean_ip
-from .models import ApiRequest
+from .models import ApiRequest, StaffSecurity
 
 log = logging.getLogger("xinyong.api")
 
@@ -40,17 +48,118 @@ def _code(response, info: dict) -> str:
         return ""
 
 
-def record(request, response, info: dict) -> ApiRequest:
+def record(request, response, info: dict) -> None:
     key = info.get("key")
-    return ApiRequest.objects.create(
-        at=timezone.now(),
-        key=key,
-        key_label=(key.key_id if key else info.get("key_label", ""))[:40],
-        department_id=key.department_id if key else None,
-        method=(request.method or "")[:10],
-        path=request.get_full_path()[:300],
-        status=response.status_code,
-        code=_code(response, info),
-        auth=info.get("auth", "none"),
-        ip=clean_ip(request.META.get("REMOTE_ADDR")),
-    )
+    insert_one(ApiRequest, {  # one row per API request: plain SQL (common/db.py)
+        "at": timezone.now(),
+        "key_id": key.pk if key else None,
+        "key_label": (key.key_id if key else info.get("key_label", ""))[:40],
+        "department_id": key.department_id if key else None,
+        "method": (request.method or "")[:10],
+        "path": request.get_full_path()[:300],
+        "status": response.status_code,
+        "code": _code(response, info),
+        "auth": info.get("auth", "none"),
+        "ip": clean_ip(request.META.get("REMOTE_ADDR")),
+    })
+
+
+# ---------------------------------------------------------------------- staff sessions
+# session keys (security/views.py sets them at login)
+SESSION_LOGIN_AT = "xy_login_at"  # Unix time of the login
+SESSION_SEEN = "xy_seen"  # Unix time of the last request (idle timeout), refreshed every minute
+SESSION_MUST = "xy_must"  # "enrol" or "password": what the user must do before anything else
+_SEEN_EVERY = 60
+
+
+def _must_urls() -> dict[str, str]:
+    from django.urls import reverse
+
+    return {"enrol": reverse("two_factor"), "password": reverse("password_change")}
+
+
+class StaffSessionMiddleware:
+    """Every signed-in session: ends after XINYONG_SESSION_IDLE_MINUTES without a request, and when
+    the user (or the credit centre) signed out everywhere after this login; a staff user who must
+    enrol in two-factor authentication or change an aged password is sent there from every page
+    until done (only that page and signing out remain)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.contrib.auth import SESSION_KEY
+
+        session = getattr(request, "session", None)
+        if session is None or SESSION_KEY not in session or request.path.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        now = time.time()
+        idle = settings.XINYONG["STAFF_AUTH"]["IDLE_MINUTES"]
+        seen = session.get(SESSION_SEEN)
+        if idle and seen and now - seen > idle * 60:
+            return self._end(request, "idle", f"您已超过 {idle} 分钟没有操作，为保护账户安全已自动退出，请重新登录。")
+        valid_after = StaffSecurity.objects.filter(user_id=session[SESSION_KEY]).values_list("sessions_valid_after", flat=True).first()
+        if valid_after and session.get(SESSION_LOGIN_AT, 0) < valid_after.timestamp():
+            return self._end(request, "revoked", "您的账户已在所有设备上退出，请重新登录。")
+        if not seen or now - seen >= _SEEN_EVERY:
+            session[SESSION_SEEN] = now
+        must = session.get(SESSION_MUST)
+        if must:
+            urls = _must_urls()
+            allowed = {urls.get(must), reverse_logout()}
+            if request.path not in allowed:
+                return redirect(urls.get(must) or settings.LOGIN_URL)
+        return self.get_response(request)
+
+    def _end(self, request, why: str, message: str):
+        from django.contrib import messages
+        from django.contrib.auth import logout
+
+        from .services import Actor, audit_log
+
+        user = request.user
+        if user.is_authenticated:
+            audit_log(actor=Actor.for_user(user, ip=request.META.get("REMOTE_ADDR")), action=f"auth.session_{why}", object_type="user", object_id=user.pk)
+        logout(request)
+        messages.info(request, message)
+        if request.path.startswith("/api/"):
+            return self.get_response(request)
+        return redirect_to_login(request.get_full_path() if request.method == "GET" else "/", settings.LOGIN_URL)
+
+
+def reverse_logout() -> str:
+    from django.urls import reverse
+
+    return reverse("logout")
+
+
+# ---------------------------------------------------------------------- response headers
+_CREDIT_FILES = {("portal", "subject"), ("portal", "person")}
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy on every HTML response (XINYONG_CSP: no inline script or style;
+    tests/security/test_headers.py keeps the templates free of them), Permissions-Policy on
+    every response (Cross-Origin-Opener-Policy, nosniff, Referrer-Policy and, in production, HSTS
+    come from Django's SecurityMiddleware). Also counts the credit files each client opens, for
+    the portal-scraping alert (security/alerts.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        conf = settings.XINYONG["HEADERS"]
+        if conf["CSP"] and response.get("Content-Type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", conf["CSP"])
+        if conf["PERMISSIONS_POLICY"]:
+            response.headers.setdefault("Permissions-Policy", conf["PERMISSIONS_POLICY"])
+        match = getattr(request, "resolver_match", None)
+        if match is not None and (match.namespace, match.url_name) in _CREDIT_FILES:
+            try:
+                from .alerts import count_credit_file
+
+                count_credit_file(request)
+            except Exception:  # noqa: BLE001 — monitoring must never break the answer; logged
+                log.exception("scraping counter failed", extra={"path": request.path})
+        return response

@@ -173,3 +173,99 @@ class ApiRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.status} {self.code}"
+
+
+class StaffSecurity(models.Model):
+    """What the platform keeps about a staff user's sign-in (docs/security.md, "People"): the
+    TOTP secret (encrypted with the field keys, common/crypto.py) once confirmed, the last time
+    step used (a code is never accepted twice), when the password was last changed (password
+    age), and since when the user's sessions are valid ("sign out everywhere")."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="xy_security")
+    totp_secret_encrypted = models.TextField(blank=True, default="")
+    totp_confirmed_at = models.DateTimeField("双因素认证启用时间", null=True, blank=True)
+    totp_last_step = models.BigIntegerField(default=0)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    sessions_valid_after = models.DateTimeField("此前的会话已失效", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工作人员登录安全"
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return bool(self.totp_confirmed_at and self.totp_secret_encrypted)
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code of a staff user's two-factor authentication: only its keyed
+    hash is kept (common.crypto.lookup_hash; the codes are random, a fast keyed hash suffices)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "恢复码"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.code_hash[:8]}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's last passwords (XINYONG_PASSWORD_HISTORY), so that none is reused."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.created_at:%Y-%m-%d}"
+
+
+class Alert(models.Model):
+    """An anomaly seen by the monitoring (security/alerts.py): who (a user, a key, a client
+    address), what, in which window, how much against which usual level. E-mailed to the
+    security officers and shown at /dept/security/ until acknowledged."""
+
+    KINDS = {
+        "many_individuals": "查询个人数量异常",
+        "portal_scraping": "疑似批量抓取信用档案",
+        "api_refusals": "接口请求被拒次数异常",
+        "login_failures": "登录失败次数异常",
+        "audit_chain": "审计日志校验未通过",
+    }
+    STATUSES = {"new": "待处理", "acknowledged": "已确认"}
+
+    kind = models.CharField("类型", max_length=30, choices=list(KINDS.items()))
+    status = models.CharField("状态", max_length=20, choices=list(STATUSES.items()), default="new", db_index=True)
+    actor = models.CharField("对象", max_length=150)  # the user's name, the key id, the address
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, **_HISTORICAL)
+    key = models.ForeignKey(ApiKey, **_HISTORICAL)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    window_start = models.DateTimeField("时间窗口开始")
+    window_end = models.DateTimeField("时间窗口结束", db_index=True)
+    count = models.IntegerField("数量")
+    baseline = models.FloatField("通常水平", default=0)
+    threshold = models.IntegerField("阈值", default=0)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_HISTORICAL)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField("处理说明", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "安全告警"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "actor", "window_end"], name="alert_kind_actor_end")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.actor} {self.count}"

@@ -121,3 +121,28 @@ def verify_export(path: Path, *, public_keys=()) -> chain.Report:
     records = ((ln.get("id"), {k: ln.get(k) for k in chain.ENTRY_FIELDS}, ln.get("hash", "")) for ln in entries)
     checkpoints = [ln for ln in lines if ln.get("type") == "checkpoint"]
     return chain.verify(records, checkpoints, keys)
+
+
+def operations_overview(*, alerts: int = 50, refusals: int = 30) -> dict:
+    """What the operations page (/dept/security/) shows: recent alerts (new first), recent refused
+    API requests and failed logins, the audit chain's head, last checkpoint and last scheduled
+    verification, and the last backup."""
+    from .models import Alert, ApiRequest
+
+    head = AuditEntry.objects.order_by("-seq").values("seq", "hash", "at").first()
+    verified = AuditEntry.objects.filter(action="audit.verify").order_by("-seq").values("at", "detail").first()
+    backup = AuditEntry.objects.filter(action="backup.create").order_by("-seq").values("at", "object_id", "actor_label").first()
+    restore = AuditEntry.objects.filter(action="backup.restore").order_by("-seq").values("at", "object_id", "actor_label").first()
+    return {
+        "alerts": list(Alert.objects.order_by("status", "-created_at", "-id")[:alerts]),
+        "new_alerts": Alert.objects.filter(status="new").count(),
+        "refusals": list(ApiRequest.objects.filter(status__gte=400).order_by("-at", "-id")[:refusals]),
+        "login_failures": list(
+            AuditEntry.objects.filter(action__in=("auth.login_failed", "auth.login_locked", "auth.2fa_failed")).order_by("-seq").values("at", "action", "ip", "detail")[:refusals]
+        ),
+        "chain_head": head,
+        "checkpoint": AuditCheckpoint.objects.order_by("-seq").values("seq", "at", "key_id").first(),
+        "verified": verified,
+        "backup": backup,
+        "restore": restore,
+    }

@@ -64,7 +64,11 @@ INSTALLED_APPS = [
     "xinyong.measures",
     "xinyong.cases",
     "xinyong.redress",
+    "xinyong.agencies",
     "xinyong.annualreports",
+    "xinyong.commitments",
+    "xinyong.tipoffs",
+    "xinyong.access",
     "xinyong.portal",
     "xinyong.accounts",
     "xinyong.demo",
@@ -80,6 +84,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy, Permissions-Policy; the portal-scraping counter
+    "xinyong.security.middleware.SecurityHeadersMiddleware",
+    # staff sessions: idle timeout, "sign out everywhere", enrolment / password change first
+    "xinyong.security.middleware.StaffSessionMiddleware",
     "xinyong.security.middleware.ApiRequestLogMiddleware",
 ]
 
@@ -119,9 +127,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    # Django's length rule, its message in Chinese
+    {"NAME": "xinyong.security.passwords.ChineseMinimumLengthValidator", "OPTIONS": {"min_length": env_int("XINYONG_PASSWORD_MIN_LENGTH", 12)}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # no reuse of the last XINYONG_PASSWORD_HISTORY passwords; records each change (password age)
+    {"NAME": "xinyong.security.passwords.PasswordHistoryValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -227,6 +238,8 @@ XINYONG = {
         "verify": env_str("XINYONG_RATE_VERIFY", "120/m"),
         "register": env_str("XINYONG_RATE_REGISTER", "20/h"),
         "case": env_str("XINYONG_RATE_CASE", "10/h"),
+        "complaint": env_str("XINYONG_RATE_COMPLAINT", "5/h"),
+        "tipoff": env_str("XINYONG_RATE_TIPOFF", "5/h"),
     },
     # the portal's search (xinyong/search): results per page, longest query accepted, partial
     # matches counted at most (beyond: "1,000+ 条", and no page past it); index maintenance
@@ -286,6 +299,50 @@ XINYONG = {
     # the audit chain (xinyong/security/chain.py): minutes between signed checkpoints (job
     # audit.checkpoint, run by the worker)
     "AUDIT": {"CHECKPOINT_MINUTES": env_int("XINYONG_AUDIT_CHECKPOINT_MINUTES", 10)},
+    # staff sign-in (/accounts/login/; docs/security.md, "People"): whether two-factor
+    # authentication (TOTP) is required of every staff user (on under production settings), the
+    # minutes allowed between the password and the code, time steps of 30 s accepted either side
+    # of the clock, recovery codes issued; password age in days (0: none; 90 under production
+    # settings) and passwords remembered against reuse; minutes without a request after which a
+    # staff session ends (0: never; the absolute length is XINYONG_SESSION_SECONDS)
+    "STAFF_AUTH": {
+        "TWO_FACTOR_REQUIRED": env_bool("XINYONG_2FA_REQUIRED", False),
+        "SECOND_STEP_MINUTES": env_int("XINYONG_2FA_STEP_MINUTES", 5),
+        "TOTP_DRIFT_STEPS": env_int("XINYONG_2FA_DRIFT_STEPS", 1),
+        "RECOVERY_CODES": env_int("XINYONG_2FA_RECOVERY_CODES", 10),
+        "PASSWORD_MAX_AGE_DAYS": env_int("XINYONG_PASSWORD_MAX_AGE_DAYS", 0),
+        "PASSWORD_HISTORY": env_int("XINYONG_PASSWORD_HISTORY", 5),
+        "IDLE_MINUTES": env_int("XINYONG_SESSION_IDLE_MINUTES", 30),
+    },
+    # response headers (security/middleware.py): the Content-Security-Policy of every HTML page
+    # and the Permissions-Policy of every response
+    "HEADERS": {
+        "CSP": env_str(
+            "XINYONG_CSP",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+        "PERMISSIONS_POLICY": env_str(
+            "XINYONG_PERMISSIONS_POLICY",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ),
+    },
+    # monitoring (security/alerts.py, job security.alerts; /dept/security/): the window looked at,
+    # the days of history that make a user's or key's usual level, the factor above it (and the
+    # floor) at which distinct individuals queried raise an alert; credit files one client may
+    # open in a window, refused API requests per key or address, failed logins per name or
+    # address; who gets the alerts by e-mail (comma separated); hours between chain verifications
+    "MONITORING": {
+        "WINDOW_MINUTES": env_int("XINYONG_ALERT_WINDOW_MINUTES", 60),
+        "BASELINE_DAYS": env_int("XINYONG_ALERT_BASELINE_DAYS", 14),
+        "INDIVIDUALS_FACTOR": env_int("XINYONG_ALERT_INDIVIDUALS_FACTOR", 5),
+        "INDIVIDUALS_MIN": env_int("XINYONG_ALERT_INDIVIDUALS_MIN", 100),
+        "SCRAPING_FILES": env_int("XINYONG_ALERT_SCRAPING_FILES", 600),
+        "API_REFUSALS": env_int("XINYONG_ALERT_API_REFUSALS", 50),
+        "LOGIN_FAILURES": env_int("XINYONG_ALERT_LOGIN_FAILURES", 20),
+        "OFFICERS": [a.strip() for a in (env_str("XINYONG_SECURITY_OFFICERS", "") or "").split(",") if a.strip()],
+        "VERIFY_HOURS": env_int("XINYONG_AUDIT_VERIFY_HOURS", 24),
+    },
     # benchmarks only: mount /bench/bare (a plain JSON view, the baseline of bench/portal.py)
     "BENCH_ENDPOINTS": env_bool("XINYONG_BENCH_ENDPOINTS", False),
     # cases (xinyong/cases: objections, repairs, tip-offs, complaints): attachments — largest
@@ -297,6 +354,11 @@ XINYONG = {
         "FILES_DIR": env_str("XINYONG_CASE_FILES_DIR", str(VAR_DIR / "case-files")),
         "TEXT_MAX_CHARS": env_int("XINYONG_CASE_TEXT_MAX_CHARS", 5000),
     },
+    # tip-offs (xinyong/tipoffs; categories: tipoffs/definitions/categories.yaml): the shortest
+    # reason the credit centre must state to read a reporter's identity
+    "TIPOFFS": {
+        "REVEAL_REASON_MIN_CHARS": env_int("XINYONG_TIPOFF_REVEAL_REASON_MIN", 10),
+    },
     # annual reports (xinyong/annualreports; legal dates and terms: annualreports/definitions/rules.yaml):
     # whether filing a missing report removes the abnormal operations listing at once (default: the
     # department approves within 5 working days, 《企业经营异常名录管理暂行办法》第十一条), and whether
@@ -306,7 +368,27 @@ XINYONG = {
         "AUTO_REMOVAL": env_bool("XINYONG_ANNUAL_REPORT_AUTO_REMOVAL", False),
         "SERIOUS_AUTO_DECIDE": env_bool("XINYONG_ANNUAL_REPORT_SERIOUS_AUTO_DECIDE", True),
     },
+    # access to non-public information (xinyong/access; purposes: access/definitions/purposes.yaml):
+    # the longest consent a subject may give (days), the longest special query grant the credit
+    # centre may approve (days), the largest signed paper consent accepted, and the folder outside
+    # the web root those documents are kept in
+    "ACCESS": {
+        "CONSENT_MAX_DAYS": env_int("XINYONG_CONSENT_MAX_DAYS", 365),
+        "GRANT_MAX_DAYS": env_int("XINYONG_SPECIAL_GRANT_MAX_DAYS", 90),
+        "CONSENT_FILE_MAX_KB": env_int("XINYONG_CONSENT_FILE_MAX_KB", 5 * 1024),
+        "FILES_DIR": env_str("XINYONG_CONSENT_FILES_DIR", str(VAR_DIR / "consent-files")),
+    },
+    # credit commitments (xinyong/commitments; templates: commitments/definitions/templates.yaml): the
+    # largest commitment document a department uploads with a paper commitment, and the folder
+    # outside the web root those documents are kept in
+    "COMMITMENTS": {
+        "DOCUMENT_MAX_KB": env_int("XINYONG_COMMITMENT_FILE_MAX_KB", 5 * 1024),
+        "FILES_DIR": env_str("XINYONG_COMMITMENT_FILES_DIR", str(VAR_DIR / "commitment-files")),
+    },
     "CATALOG_DIR": str(BASE_DIR / "xinyong" / "catalog" / "definitions"),
+    # the YAML definitions (catalog, evaluation models, measures) are looked at for changes at
+    # most this often (seconds); each look is a stat of every file
+    "DEFINITIONS_RECHECK_SECONDS": 2.0,
     # the evaluation models (docs/evaluation.md), checked against the catalog when they load
     "EVALUATION_MODELS_DIR": str(BASE_DIR / "xinyong" / "evaluation" / "definitions"),
 }

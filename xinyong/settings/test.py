@@ -22,3 +22,6 @@ from .base import XINYONG  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 XINYONG["CHUNK_ROWS"] = 500
+XINYONG["DEFINITIONS_RECHECK_SECONDS"] = 0  # tests edit definition files and load them at once
+# tests move the clock by hours and days between requests: no idle timeout unless a test sets one
+XINYONG["STAFF_AUTH"]["IDLE_MINUTES"] = 0

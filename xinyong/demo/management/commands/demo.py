@@ -160,6 +160,15 @@ class Command(BaseCommand):
             from xinyong.redress.demo import demo_cases_ensure
 
             demo_cases_ensure()  # objections (records marked 异议处理中) and a repair application
+            from xinyong.tipoffs.demo import demo_tipoffs_ensure
+
+            demo_tipoffs_ensure()  # tip-offs: one to route, one under joint verification, one unfounded
+            from xinyong.agencies.demo import demo_agencies_ensure
+
+            demo_agencies_ensure()  # credit service agencies, one complaint open and one closed
+            from xinyong.commitments.demo import demo_commitments_ensure
+
+            demo_commitments_ensure()  # a few signed credit commitments and one breach
             from xinyong.accounts.demo import demo_accounts_ensure
 
             self.subject_accounts = demo_accounts_ensure(password=DEMO_PASSWORD)  # /my/, printed below

@@ -1,0 +1,37 @@
+-- wrk script of bench/check.py: pre-signed check requests (the signature covers a one-time
+-- nonce, so each request is sent once, in file order). The file given after `--` has one request
+-- per line: body <TAB> timestamp <TAB> nonce <TAB> signature; the key id is the second argument.
+-- At the end one line of JSON with the latency percentiles (microseconds), the request count and
+-- the errors (a non-2xx answer counts as a status error).
+local requests = {}
+local i = 0
+
+function init(args)
+  local key = args[2]
+  for line in io.lines(args[1]) do
+    local body, ts, nonce, sig = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$")
+    if body then
+      requests[#requests + 1] = wrk.format("POST", "/api/v1/checks", {
+        ["Content-Type"] = "application/json",
+        ["X-Xinyong-Key"] = key,
+        ["X-Xinyong-Timestamp"] = ts,
+        ["X-Xinyong-Nonce"] = nonce,
+        ["X-Xinyong-Signature"] = sig,
+      }, body)
+    end
+  end
+end
+
+function request()
+  i = i + 1
+  if i > #requests then i = 1 end  -- a replay: refused (401), counted as an error
+  return requests[i]
+end
+
+function done(summary, latency, requests_)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50": %d, "p95": %d, "p99": %d, "max": %d, "status_errors": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
