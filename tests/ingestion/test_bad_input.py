@@ -15,16 +15,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from tests.conftest import write_csv
 from xinyong.common.errors import FileRejected, Forbidden, NotFound
 from xinyong.demo.codes import make_uscc, spoil_check_digit
-from xinyong.ingestion.errorfile import ERROR_COLUMNS
+from xinyong.ingestion.errorfile import ERROR_COLUMNS, read_error_file
 from xinyong.ingestion.models import Batch, BatchError, ReviewItem
 from xinyong.ingestion.services import batch_submit, get_department
 from xinyong.records.models import ChangeEvent, Record, RecordHistory
+from xinyong.security.models import AuditEntry
 from xinyong.security.services import Actor
 from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectName
 
@@ -32,7 +33,7 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(1)"]
 
 
 def read_errors(batch: Batch) -> list[dict]:
-    with open(batch.error_file, encoding="utf-8-sig", newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -167,6 +168,25 @@ def test_wrong_check_digits_are_row_errors_and_good_rows_are_kept(ingest, penalt
     assert person[:17] not in json.dumps(stored, ensure_ascii=False)
     assert Record.objects.get().subject.uscc == good["统一社会信用代码"]
     assert Subject.objects.count() == 1
+
+
+def test_the_error_file_is_encrypted_at_rest_and_given_back_by_the_cli(cli, tmp_path, penalty_row, uscc):
+    """Rejected rows keep what the department sent (names, legal representatives, codes): on disk
+    only ciphertext, mode 0600; `xinyong batch errors` gives the CSV back, audited."""
+    bad = penalty_row(code=spoil_check_digit(uscc()), 法定代表人="王秀英", 违法事实="当事人销售过期食品")
+    code, out = cli(write_csv(tmp_path / "p.csv", [penalty_row(), bad]))
+    assert code == 0 and out["rejected"] == 1
+    on_disk = Path(out["errors"]).read_bytes()
+    assert oct(Path(out["errors"]).stat().st_mode & 0o777) == "0o600"
+    for clear in ("王秀英", "当事人销售过期食品", bad["统一社会信用代码"], "统一社会信用代码"):
+        assert clear.encode("utf-8") not in on_disk
+    target = tmp_path / "errors.csv"
+    call_command("batch", "errors", str(out["batch"]), "--out", str(target), stderr=io.StringIO())
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"), newline="")))
+    assert [(r["【行号】"], r["法定代表人"], r["违法事实"]) for r in rows] == [("3", "王秀英", "当事人销售过期食品")]
+    assert AuditEntry.objects.filter(action="batch.errors.read", purpose="命令行导出拒收行文件").count() == 1
+    with pytest.raises(CommandError, match="没有拒收行文件"):
+        call_command("batch", "errors", str(cli(write_csv(tmp_path / "ok.csv", [penalty_row()]))[1]["batch"]))
 
 
 def test_wrong_check_digit_via_cli_exits_0_with_the_error_file(cli, tmp_path, penalty_row, uscc):
@@ -535,7 +555,7 @@ def test_formula_cells_are_text_stored_as_is_and_neutralized_in_the_error_file(i
     assert sorted(Subject.objects.values_list("name", flat=True)) == sorted(f + "有限公司" for f in FORMULAS)
 
     # the error file: no cell a spreadsheet would run as a formula
-    with open(batch.error_file, encoding="utf-8-sig", newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
         table = list(csv.reader(fh))
     assert table[0][:3] == ERROR_COLUMNS
     for line in table[1:]:
@@ -597,3 +617,9 @@ def test_a_rejected_row_leaves_no_subject_behind(ingest, uscc):
     batch = ingest([row], item="env_rating", dept_code="220000-HBT")
     assert (batch.accepted, batch.rejected) == (0, 1)
     assert (Record.objects.count(), Subject.objects.count(), SubjectName.objects.count(), SubjectIdentifier.objects.count()) == (0, 0, 0, 0)
+
+
+def test_a_plain_error_file_from_before_encryption_is_still_served(tmp_path):
+    legacy = tmp_path / "errors.csv"
+    legacy.write_bytes("\ufeff【行号】,【错误字段】,【错误原因】\n3,统一社会信用代码,校验位错误\n".encode())
+    assert read_error_file(legacy).splitlines()[1] == "3,统一社会信用代码,校验位错误"

@@ -4,10 +4,12 @@ outcome must be exactly the one of the single-process path, failures included.""
 from __future__ import annotations
 
 import csv
+import io
 import multiprocessing
 
 import pytest
 
+from xinyong.ingestion.errorfile import read_error_file
 from xinyong.ingestion.models import Batch, ReviewItem
 from xinyong.records.models import ChangeEvent, Record
 from xinyong.subjects.models import Subject
@@ -31,7 +33,7 @@ def feed(tmp_path, penalty_row, uscc):
 
 
 def outcome(batch: Batch) -> dict:
-    with open(batch.error_file, encoding="utf-8-sig", newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
         errors = [(r["【行号】"], r["【错误字段】"], r["【错误原因】"]) for r in csv.DictReader(fh)]
     records = sorted(
         Record.objects.filter(batch=batch).values_list(

@@ -1,13 +1,15 @@
 """The pipeline end to end: what a department operator sees after submitting a file."""
 
 import csv
+import io
 
+from xinyong.ingestion.errorfile import read_error_file
 from xinyong.records.models import ChangeEvent, Record, RecordHistory
 from xinyong.subjects.models import Subject
 
 
 def read_errors(batch):
-    with open(batch.error_file, encoding="utf-8-sig", newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
         return list(csv.DictReader(fh))
 
 

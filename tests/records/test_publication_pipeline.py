@@ -4,11 +4,13 @@ submits becomes a record with its publication window, repair date and 双公示 
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date, timedelta
 
 from django.utils import timezone
 
 from xinyong.common.calendar import calendar
+from xinyong.ingestion.errorfile import read_error_file
 from xinyong.records.models import Record
 
 
@@ -21,7 +23,7 @@ def record_for(document_no: str) -> Record:
 
 
 def errors_of(batch) -> list[dict]:
-    with open(batch.error_file, encoding="utf-8-sig", newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -29,6 +30,7 @@ from xinyong.security.auth import ApiKeyAuth, request_actor
 from xinyong.security.services import audit_log
 
 from . import selectors
+from .errorfile import error_file_chunks
 from .models import Batch
 from .pipeline import read_progress
 from .services import batch_submit
@@ -304,9 +306,6 @@ def batch_errors(request: HttpRequest, batch: str):
     if path is None or not path.is_file():
         raise NotFound("本批次没有拒收行" if not found.rejected else "拒收行文件已不存在（已超过保存期限）", code="no_row_errors")
     audit_log(actor=request_actor(request), action="batch.errors.read", object_type="batch", object_id=found.id, purpose="下载拒收行文件")
-    return FileResponse(
-        open(path, "rb"),  # noqa: SIM115 (closed by FileResponse)
-        as_attachment=True,
-        filename=f"批次{found.id}-{found.item_code}-拒收行.csv",
-        content_type="text/csv; charset=utf-8",
-    )
+    response = StreamingHttpResponse(error_file_chunks(path), content_type="text/csv; charset=utf-8")  # decrypted (errorfile.py)
+    response["Content-Disposition"] = content_disposition_header(True, f"批次{found.id}-{found.item_code}-拒收行.csv")
+    return response

@@ -1,6 +1,12 @@
 """Error files: the rejected rows with their row number, field and Chinese reason, in a CSV the
 operator opens in Excel, fixes and uploads again (the 【...】 columns are ignored on upload).
 
+At rest the file is encrypted with the field keys (`common.crypto`, the keys outside the
+database): it holds the rows as the department sent them, ID numbers and individuals' names
+included. It is written as one Fernet token per line, each a chunk of CSV rows, so that neither
+writing nor downloading needs the whole file in memory; `error_file_chunks` gives the CSV back
+(UTF-8 with BOM) for the download pages, the API and `xinyong batch errors`.
+
 Cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR) are neutralized with a
 leading apostrophe; on upload an apostrophe before such a character is removed again. A value
 that itself starts with an apostrophe followed by such a character (or by another apostrophe)
@@ -10,13 +16,18 @@ gets one more, so that every value comes back exactly as it was.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+
+from xinyong.common.crypto import decrypt, encrypt
 
 ERROR_COLUMNS = ["【行号】", "【错误字段】", "【错误原因】"]
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # a plain number, left as it is
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_ROWS = 1000  # rows per encrypted chunk (one line of the file)
 
 
 def neutralize(value) -> str:
@@ -36,17 +47,28 @@ class ErrorFileWriter:
     def __init__(self, path: Path):
         self.path = path
         self._fh = None
+        self._buffer = io.StringIO()
         self._writer = None
+        self._pending = 0
         self.headers: list[str] = []
         self.count = 0
 
     def _open(self, headers: list[str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._fh = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self._fh)
+        self._fh = os.fdopen(fd, "w", encoding="ascii", newline="\n")
+        self._buffer.write("\ufeff")  # Excel reads the CSV as UTF-8
+        self._writer = csv.writer(self._buffer)
         self.headers = list(headers)
         self._writer.writerow(ERROR_COLUMNS + [neutralize(h) for h in self.headers])
+
+    def _flush(self) -> None:
+        text = self._buffer.getvalue()
+        if text:
+            self._fh.write(encrypt(text) + "\n")
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._pending = 0
 
     def write(self, row_no: int, raw: dict | None, errors: list[tuple[str, str]], headers: list[str]) -> None:
         if self._writer is None:
@@ -56,15 +78,40 @@ class ErrorFileWriter:
         cells = [(raw or {}).get(h, "") for h in self.headers]
         self._writer.writerow([row_no, fields, reasons] + [neutralize(c.isoformat() if hasattr(c, "isoformat") else c) for c in cells])
         self.count += 1
+        self._pending += 1
+        if self._pending >= CHUNK_ROWS:
+            self._flush()
 
     def close(self) -> Path | None:
         if self._fh:
+            self._flush()
             self._fh.close()
+            self._fh = None
             return self.path
         return None
 
     def discard(self) -> None:
         if self._fh:
             self._fh.close()
+            self._fh = None
         if self.path.exists():
             self.path.unlink()
+
+
+def error_file_chunks(path: Path | str) -> Iterator[bytes]:
+    """The error file as the CSV it encrypts (UTF-8 with BOM), chunk by chunk. An error file of a
+    batch processed before encryption (`errors.csv`, plain) is given as it is."""
+    if not str(path).endswith(".enc"):
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 16):
+                yield chunk
+        return
+    with open(path, encoding="ascii") as fh:
+        for line in fh:
+            if line.strip():
+                yield decrypt(line.strip()).encode("utf-8")
+
+
+def read_error_file(path: Path | str) -> str:
+    """The whole CSV text of an error file (without the BOM)."""
+    return b"".join(error_file_chunks(path)).decode("utf-8-sig")

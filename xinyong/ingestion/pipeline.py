@@ -130,7 +130,7 @@ class BatchRun:
         self.calendar = calendar()
         self.validator = RowValidator(self.item, today=self.today, mode=batch.mode, regions=set(self.catalog.regions))
         self.resolver = SubjectResolver(source=f"batch:{batch.id}")
-        self.errors = ErrorFileWriter(batch_dir(batch) / "errors.csv")
+        self.errors = ErrorFileWriter(batch_dir(batch) / "errors.csv.enc")  # encrypted (errorfile.py)
         self.on_progress = on_progress
         self.counts = {"total": 0, "accepted": 0, "rejected": 0, "unchanged": 0, "to_review": 0}
         self.stored_errors: list[BatchError] = []

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +24,7 @@ from xinyong.security.services import Actor, audit_log
 from xinyong.subjects.models import Subject
 
 from . import selectors
+from .errorfile import error_file_chunks
 from .forms import (
     BatchFilterForm,
     RecordFilterForm,
@@ -203,7 +204,7 @@ def batch_errors(request, public_id):
         purpose="下载拒收行文件",
         detail={"batch": str(batch.public_id), "department": batch.department.code, "item": batch.item_code, "rejected": batch.rejected},
     )
-    response = FileResponse(path.open("rb"), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(error_file_chunks(path), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"拒收行-批次{batch.id}-{batch.item_code}.csv")
     return response
 

@@ -1,21 +1,26 @@
 import json
+import os
+import sys
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from xinyong.ingestion.errorfile import error_file_chunks
 from xinyong.ingestion.models import Batch
 from xinyong.ingestion.pipeline import read_progress
 
 
 class Command(BaseCommand):
-    help = "查看报送批次：xinyong batch status ID [--follow]"
+    help = "查看报送批次：xinyong batch status ID [--follow]；xinyong batch errors ID [--out FILE] 输出拒收行文件（CSV，静态加密存放，在此解密）"
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["status"])
+        parser.add_argument("action", choices=["status", "errors"])
         parser.add_argument("batch", help="批次号或批次标识（UUID）")
         parser.add_argument("--follow", action="store_true", help="持续显示进度直到完成")
+        parser.add_argument("--out", help="errors：写入此文件（默认输出到标准输出）")
 
-    def handle(self, action, batch, follow, **options):
+    def handle(self, action, batch, follow, out=None, **options):
         def load():
             query = Batch.objects.select_related("department")
             try:
@@ -24,11 +29,34 @@ class Command(BaseCommand):
                 raise CommandError(f"找不到批次 {batch}") from None
 
         b = load()
+        if action == "errors":
+            if not b.error_file or not Path(b.error_file).is_file():
+                raise CommandError(f"批次 {b.id} 没有拒收行文件")
+            self._errors(b, out)
+            return
         while follow and not b.done:
             p = read_progress(b)
             self.stderr.write(f"\r{b.get_status_display()} 已处理 {p.get('total', 0):,} 行", ending="")
             time.sleep(1)
             b = load()
-        out = b.summary()
-        out["progress"] = read_progress(b)
-        self.stdout.write(json.dumps(out, ensure_ascii=False))
+        summary = b.summary()
+        summary["progress"] = read_progress(b)
+        self.stdout.write(json.dumps(summary, ensure_ascii=False))
+
+    def _errors(self, b: Batch, out: str | None) -> None:
+        """The decrypted error file; the read is audited like a download."""
+        from xinyong.security.services import Actor, audit_log
+
+        audit_log(actor=Actor.system("xinyong batch errors"), action="batch.errors.read", object_type="batch", object_id=b.id,
+                  purpose="命令行导出拒收行文件", detail={"batch": str(b.public_id), "rejected": b.rejected})
+        if out:
+            path = Path(out)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in error_file_chunks(b.error_file):
+                    fh.write(chunk)
+            self.stderr.write(f"已写入 {path}（{b.rejected} 行拒收）")
+            return
+        for chunk in error_file_chunks(b.error_file):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
