@@ -215,7 +215,7 @@ def run_db(db: str, args, wrk_version: str) -> None:
                 portal.run_db("sqlite", argparse.Namespace(**{**vars(args), "build_only": True, "fresh": False}), wrk_version)
             env = portal.child_env(var_dir, f"sqlite:///{var_dir / 'xinyong.sqlite3'}")
         else:
-            from pgserver import _bin, create_database, postgres_server
+            from pgserver import create_database, postgres_server, restore_dump, vacuum_analyze
 
             if args.database_url:
                 url = args.database_url
@@ -225,10 +225,8 @@ def run_db(db: str, args, wrk_version: str) -> None:
                     raise SystemExit(f"{dump} missing: run bench/portal.py --db postgresql --build-only first")
                 server = postgres_server()
                 url = create_database(server.__enter__(), "portal")
-                t = time.perf_counter()
-                subprocess.run([_bin("pg_restore"), "-j", "2", "--no-owner", "-d", url, str(dump)], check=True)
-                print(f"  restored in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-                subprocess.run([sys.executable, "-c", "import psycopg,sys; c=psycopg.connect(sys.argv[1], autocommit=True); c.execute('VACUUM ANALYZE')", url], check=True)
+                print(f"  restored in {restore_dump(url, dump):.0f} s", file=sys.stderr)
+                vacuum_analyze(url)
             env = portal.child_env(var_dir, url)
         portal.xinyong(env, "migrate", "-v0")
         work = folder / f"check-{db}"

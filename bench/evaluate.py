@@ -262,7 +262,7 @@ def child_spark(args) -> dict:
 
 # ------------------------------------------------------------------ orchestration
 def prepare(base_url: str, name: str, subjects: int, records: int, args, var_dir: str) -> tuple[dict, dict]:
-    from pgserver import _bin, create_database
+    from pgserver import _bin, create_database, restore_dump
 
     url = create_database(base_url, name)
     env = child_env(var_dir, url)
@@ -270,7 +270,7 @@ def prepare(base_url: str, name: str, subjects: int, records: int, args, var_dir
     info: dict = {}
     if dump.exists() and not args.fresh:
         t = time.perf_counter()
-        subprocess.run([_bin("pg_restore"), "-j", "2", "--no-owner", "-d", url, str(dump)], check=True)
+        restore_dump(url, dump)
         subprocess.run([sys.executable, "-m", "xinyong", "migrate", "-v0"], env=env, check=True)
         subprocess.run([_bin("psql"), "-q", "-d", url, "-c", "VACUUM ANALYZE"], check=True)
         info["restore_s"] = round(time.perf_counter() - t, 1)

@@ -61,3 +61,18 @@ def create_database(base_url: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return base_url + name
+
+
+def restore_dump(url: str, dump) -> float:
+    """pg_restore a cached data set (custom format, two jobs) into `url`; returns the seconds."""
+    t = time.perf_counter()
+    subprocess.run([_bin("pg_restore"), "-j", "2", "--no-owner", "-d", url, str(dump)], check=True)
+    return time.perf_counter() - t
+
+
+def vacuum_analyze(url: str) -> None:
+    """Fresh planner statistics (and visibility maps) after a restore or a bulk load."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
