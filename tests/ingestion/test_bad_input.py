@@ -185,6 +185,10 @@ def test_the_error_file_is_encrypted_at_rest_and_given_back_by_the_cli(cli, tmp_
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"), newline="")))
     assert [(r["【行号】"], r["法定代表人"], r["违法事实"]) for r in rows] == [("3", "王秀英", "当事人销售过期食品")]
     assert AuditEntry.objects.filter(action="batch.errors.read", purpose="命令行导出拒收行文件").count() == 1
+    with pytest.raises(CommandError, match="不能写入"):
+        call_command("batch", "errors", str(out["batch"]), "--out", str(tmp_path / "no-such-folder" / "e.csv"))
+    with pytest.raises(CommandError, match="找不到批次"):
+        call_command("batch", "errors", "999999")
     with pytest.raises(CommandError, match="没有拒收行文件"):
         call_command("batch", "errors", str(cli(write_csv(tmp_path / "ok.csv", [penalty_row()]))[1]["batch"]))
 

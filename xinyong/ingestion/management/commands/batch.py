@@ -44,19 +44,25 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
     def _errors(self, b: Batch, out: str | None) -> None:
-        """The decrypted error file; the read is audited like a download."""
+        """The decrypted error file (to FILE, mode 0600, or standard output); the read is audited
+        like a download, once the destination is open."""
         from xinyong.security.services import Actor, audit_log
 
+        fh = sys.stdout.buffer
+        if out:
+            try:
+                fh = os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+            except OSError as exc:
+                raise CommandError(f"不能写入 {out}：{exc.strerror}") from None
         audit_log(actor=Actor.system("xinyong batch errors"), action="batch.errors.read", object_type="batch", object_id=b.id,
                   purpose="命令行导出拒收行文件", detail={"batch": str(b.public_id), "rejected": b.rejected})
+        try:
+            for chunk in error_file_chunks(b.error_file):
+                fh.write(chunk)
+        finally:
+            if out:
+                fh.close()
+            else:
+                fh.flush()
         if out:
-            path = Path(out)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                for chunk in error_file_chunks(b.error_file):
-                    fh.write(chunk)
-            self.stderr.write(f"已写入 {path}（{b.rejected} 行拒收）")
-            return
-        for chunk in error_file_chunks(b.error_file):
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.flush()
+            self.stderr.write(f"已写入 {out}（{b.rejected} 行拒收）")
