@@ -161,6 +161,9 @@ def lock_held_elsewhere(run_lock):
     with psycopg.connect(**connection.get_connection_params()) as other:
         other.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
         yield
+        # released before closing: the server ends a closed session's backend (and frees its
+        # locks) only after the client has moved on, so the next statement could still see it held
+        other.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
 
 
 def test_one_run_at_a_time_and_a_dead_runs_flag_blocks_nothing(firm):

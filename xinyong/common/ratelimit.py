@@ -6,7 +6,9 @@
     allowed, retry_after = hit(request, "report")  # anywhere else
 
 Limits are settings (`XINYONG["RATE_LIMITS"]`, e.g. {"search": "120/m"}: at most 120 requests a
-minute per client), counted in fixed windows in Django's cache. The default cache is local to a
+minute per client), counted in Django's cache by a sliding window: the count of the current fixed
+window plus the previous window's count weighted by the share of it still inside the last period,
+so a client cannot double its rate by bursting across a window boundary. The default cache is local to a
 process: with N server processes a client may get up to N times the limit; set a shared cache
 (XINYONG_CACHE_URL, docs/operations.md) to count across processes. Clients are told apart by
 their address (behind a reverse proxy: the address it forwards, see XINYONG_PROXY_HOPS).
@@ -14,6 +16,7 @@ their address (behind a reverse proxy: the address it forwards, see XINYONG_PROX
 
 from __future__ import annotations
 
+import math
 import time
 from functools import wraps
 
@@ -41,16 +44,37 @@ def client_id(request) -> str:
 
 
 def hit(request, scope: str, *, ident: str | None = None, rate: str | None = None) -> tuple[bool, int]:
-    """Count one request of this client in `scope`; (allowed, seconds until the window ends).
+    """Count one request of this client in `scope`; (allowed, seconds until one more would be).
     `ident` counts another client than the address (an API key); `rate` overrides the setting."""
     rate = rate or settings.XINYONG["RATE_LIMITS"].get(scope)
     if not rate:
         return True, 0
     limit, period = parse_rate(rate)
-    now = int(time.time())
-    window = now // period
-    count = count_up(f"rl:{scope}:{ident or client_id(request)}:{window}", timeout=period + 1)
-    return count <= limit, (window + 1) * period - now
+    now = time.time()
+    window = int(now // period)
+    key = f"rl:{scope}:{ident or client_id(request)}"
+    current = count_up(f"{key}:{window}", timeout=2 * period + 1)
+    previous = cache.get(f"{key}:{window - 1}", 0)
+    into = (now - window * period) / period  # share of the current window gone, 0 ≤ into < 1
+    return sliding_allowed(limit, current, previous, into), retry_seconds(limit, current, previous, into, period)
+
+
+def sliding_allowed(limit: int, current: int, previous: int, into: float) -> bool:
+    """Whether the request counted last in `current` is within `limit`, the previous window
+    weighing by the share of it still inside the last period."""
+    return current + previous * (1 - into) <= limit + 1e-9  # rounding must not refuse an exact fit
+
+
+def retry_seconds(limit: int, current: int, previous: int, into: float, period: int) -> int:
+    """Whole seconds until one more request would be allowed (at least 1 when refused, 0 when not)."""
+    if sliding_allowed(limit, current + 1, previous, into):
+        return 0
+    if current + 1 > limit:  # the current window alone is full: wait for it to become the previous
+        # next window: allowed when 1 + current * (1 - x) <= limit
+        wait = period * (1 - into) + period * max(0.0, 1 - (limit - 1) / current)
+    else:  # the previous window's weight has to fall
+        wait = period * ((1 - (limit - current - 1) / previous) - into)
+    return max(1, math.ceil(wait - 1e-9))  # an exact whole second is not rounded up by float error
 
 
 def count_up(key: str, *, timeout: int) -> int:
