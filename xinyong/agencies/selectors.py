@@ -17,6 +17,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 
 from xinyong.catalog.registry import get_catalog
+from xinyong.common.db import select_instances
 
 from .models import STATUS_CHOICES, Agency, AgencyEvent
 from .rules import rules
@@ -69,7 +70,11 @@ def agency_for_subject(subject_id: int) -> Agency | None:
 
 
 def agency_by_uscc(uscc: str) -> Agency | None:
-    return Agency.objects.select_related("subject", "supervisor").filter(subject__uscc=(uscc or "").strip().upper()[:18]).first()
+    # on every organization's credit file page: a query not compiled each time
+    found = select_instances(
+        Agency, 't."subject_id" = (SELECT s."id" FROM "subjects_subject" s WHERE s."uscc" = %s)', [(uscc or "").strip().upper()[:18]], related=("subject", "supervisor")
+    )
+    return found[0] if found else None
 
 
 def history(agency: Agency) -> list[AgencyEvent]:

@@ -239,3 +239,98 @@ def insert_one(model, values: dict) -> None:
     sql, fields = plan
     with connection.cursor() as cur:
         cur.execute(sql, [f.get_db_prep_save(values[n], connection) for n, f in zip(names, fields, strict=True)])
+
+
+class PreparedQuery:
+    """A read query written with the ORM (so its rules stay where they are written: `public_q`,
+    the lists' visibility...) but compiled once per database and `version`, then run with new
+    values: on a credit file page, compiling the ORM's queries cost four times running them.
+
+        @prepared(ints=("subject_id",), dates=("day",))
+        def _public_ids(subject_id, day):
+            return Record.objects.filter(public_q(day), subject_id=subject_id).values_list("id", "item_code")
+
+        rows = _public_ids(subject_id=5, day=date(2026, 11, 30))   # tuples, as values_list gives
+
+    The builder is called once with sentinel values; every parameter of the compiled SQL that
+    carries one is replaced by the caller's value at each run (a sentinel that does not reach the
+    SQL as a parameter of its own — e.g. used in Python to build the query — is refused when
+    compiling; one inside a fixed `__in` list is a parameter of its own and works).
+    The queryset must be a `values_list()` one; the database's converters (dates on SQLite, JSON)
+    are applied as the ORM does. `version` names what else the SQL depends on (e.g. the catalog
+    object, when list codes are parameters): a new value compiles again.
+    """
+
+    def __init__(self, build, *, ints=(), dates=(), strs=(), version=None):
+        self.build = build
+        self.names = (*ints, *dates, *strs)
+        self.sentinels = {
+            **{n: -7_366_000_001 - i for i, n in enumerate(ints)},
+            **{n: date(1001 + i, 7, 13) for i, n in enumerate(dates)},
+            **{n: f"\u2063prepared-{i}\u2063" for i, n in enumerate(strs)},
+        }
+        self.version = version
+        self._plans: dict = {}
+
+    def _plan(self):
+        stamp = self.version() if self.version is not None else None
+        key = connection.alias
+        plan = self._plans.get(key)
+        if plan is not None and plan[0] is stamp:
+            return plan
+        qs = self.build(**self.sentinels)
+        compiler = qs.query.get_compiler(using=connection.alias)
+        sql, params = compiler.as_sql()
+        params = list(params)
+        forms = {}
+        for name, value in self.sentinels.items():
+            forms[value] = name
+            if isinstance(value, date):
+                forms[connection.ops.adapt_datefield_value(value)] = name
+                forms[value.isoformat()] = name
+        slots = []
+        for at, value in enumerate(params):
+            try:
+                name = forms.get(value)
+            except TypeError:  # an unhashable parameter (a list): not a sentinel
+                name = None
+            if name is not None:
+                slots.append((at, name))
+        missing = set(self.names) - {name for _, name in slots}
+        if missing:
+            raise ValueError(f"prepared query {self.build.__qualname__}: {sorted(missing)} do not reach the SQL as parameters")
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        converters = [(pos, convs, expr) for pos, (convs, expr) in compiler.get_converters(fields).items()]
+        plan = self._plans[key] = (stamp, sql, params, tuple(slots), converters)
+        return plan
+
+    def __call__(self, **values) -> list[tuple]:
+        _, sql, template, slots, converters = self._plan()
+        params = list(template)
+        for at, name in slots:
+            value = values[name]
+            params[at] = db_date(value) if isinstance(value, date) else value
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        if not converters:
+            return rows
+        out = []
+        for row in rows:
+            row = list(row)
+            for pos, convs, expr in converters:
+                value = row[pos]
+                for convert in convs:
+                    value = convert(value, expr, connection)
+                row[pos] = value
+            out.append(tuple(row))
+        return out
+
+
+def prepared(*, ints=(), dates=(), strs=(), version=None):
+    """Decorator form of `PreparedQuery`."""
+
+    def decorate(build) -> PreparedQuery:
+        return PreparedQuery(build, ints=ints, dates=dates, strs=strs, version=version)
+
+    return decorate

@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.db.models.functions import Substr
 
 from xinyong.catalog.registry import get_catalog
+from xinyong.common.db import select_instances
 
 from .loader import Model, get_models
 from .models import EvaluationResult, EvaluationRun
@@ -28,7 +29,11 @@ def public_models() -> dict[str, Model]:
 def current_results(subject_id: int, *, public_only: bool = True) -> list[EvaluationResult]:
     """The subject's current results, one per model, in model order."""
     models = public_models() if public_only else get_models()
-    rows = EvaluationResult.objects.filter(subject_id=subject_id, valid_to__isnull=True, model_code__in=list(models)).select_related("run")
+    if not models:
+        return []
+    codes = list(models)
+    where = f't."subject_id" = %s AND t."valid_to" IS NULL AND t."model_code" IN ({", ".join(["%s"] * len(codes))})'
+    rows = select_instances(EvaluationResult, where, [subject_id, *codes], related=("run",))  # every credit file page: not compiled each time
     order = list(models)
     return sorted(rows, key=lambda r: order.index(r.model_code))
 

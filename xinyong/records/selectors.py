@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinyong.catalog.registry import get_catalog
+from xinyong.common.db import prepared
 
 from .models import Record
 
@@ -75,9 +76,15 @@ def subject_public_records(subject, day: date | None = None) -> QuerySet[Record]
 def data_as_of():
     """When the platform's data last changed (the newest change-feed event: records received,
     corrected, withdrawn, ended): the "数据更新至" time of the portal. None before any data."""
+    rows = _newest_event_time()
+    return rows[0][0] if rows else None
+
+
+@prepared()
+def _newest_event_time():
     from .models import ChangeEvent
 
-    return ChangeEvent.objects.order_by("-seq").values_list("at", flat=True).first()
+    return ChangeEvent.objects.order_by("-seq").values_list("at")[:1]
 
 
 def ended_unprocessed(day: date | None = None) -> QuerySet[Record]:

@@ -25,7 +25,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from xinyong.catalog.registry import LIST_KINDS, Department, ListType, Region, get_catalog
-from xinyong.common.db import db_date, select_rows
+from xinyong.common.db import db_date, prepared, select_rows
 from xinyong.records.models import Record
 from xinyong.records.selectors import public_q, today
 
@@ -94,6 +94,27 @@ def public_memberships(subject, day: date | None = None) -> QuerySet[ListEntry]:
         .select_related("designating_department", "basis_record__department")
         .order_by("list_code", "-listed_on", "-id")
     )
+
+
+MEMBERSHIP_COLUMNS = (
+    "id", "list_code", "listed_on", "expires_on", "reason", "designating_department__name",
+    "basis_record_id", "basis_record__document_no", "basis_record__department__name",
+)
+
+
+@prepared(ints=("subject_id",), dates=("day",), version=get_catalog)
+def _public_membership_rows(subject_id, day):
+    return (
+        ListEntry.objects.filter(_visible_q(day), _lists_q(public_list_types()), subject_id=subject_id)
+        .order_by("list_code", "-listed_on", "-id")
+        .values_list(*MEMBERSHIP_COLUMNS)
+    )
+
+
+def public_membership_rows(subject_id: int, day: date | None = None) -> list[tuple]:
+    """`public_memberships` as rows of MEMBERSHIP_COLUMNS, by a query compiled once (the
+    credit file page)."""
+    return _public_membership_rows(subject_id=subject_id, day=day or today())
 
 
 def list_counts(day: date | None = None) -> dict[str, int]:
