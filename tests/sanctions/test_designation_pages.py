@@ -1,5 +1,6 @@
 """The department pages of the designated lists (/dept/lists/), without JavaScript: propose,
-notify, record a statement, decide, remove, the timeline; who may act (403 with the reason);
+notify, record a statement, decide, remove, the timeline; who may act (another department's entry:
+404; a department that does not designate the list: 403 with the reason);
 and the public /lists/ pages, which show an entry only once it is listed."""
 
 from __future__ import annotations
@@ -102,11 +103,13 @@ def test_another_department_cannot_see_nor_remove_an_entry(client, operator, ing
     entry = ListEntry.objects.get(source="designation")
 
     client.force_login(operator("220102-GSJ", username="qian"))
-    message = "该名单条目由长春市市场监督管理局认定，只有认定机关（或信用中心代为办理）可以查看和办理。"
+    # another department's entry is not found, as an id that does not exist: neither the entry nor
+    # its designating department is revealed (a proposed entry is not public)
     seen = client.get(f"/dept/lists/{entry.id}/")
-    assert seen.status_code == 403 and message in seen.content.decode()
+    assert seen.status_code == 404 and "长春市" not in seen.content.decode()
+    assert client.get(f"/dept/lists/{entry.id + 1000}/").status_code == 404
     removal = client.post(f"/dept/lists/{entry.id}/drop/", {"day": "2026-11-30", "reason": "越权"})
-    assert removal.status_code == 403 and message in removal.content.decode()
+    assert removal.status_code == 404 and "长春市" not in removal.content.decode()
     entry.refresh_from_db()
     assert entry.status == "proposed"
     assert "长春市" not in client.get("/dept/lists/").content.decode().split("<h2>本部门认定的名单条目</h2>")[1].split("</table>")[0]

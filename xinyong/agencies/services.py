@@ -250,10 +250,10 @@ _MOVES = {
 def _move(*, agency_id, action: str, reason, on, department: Department, actor: Actor, on_behalf: bool, day: date | None) -> Agency:
     day = day or today()
     sources, target, label = _MOVES[action]
-    reason = clean_note(reason, field="reason", label="原因" if action != "resume" else "说明")
     with transaction.atomic():
         agency = _locked(agency_id)
-        _check_agency_remit(agency, department)
+        _check_agency_remit(agency, department)  # who acts comes first: a department without the remit learns nothing more
+        reason = clean_note(reason, field="reason", label="原因" if action != "resume" else "说明")
         when = clean_date(on or day, field="on", label=f"{label}日期", day=day)
         if agency.status not in sources:
             raise Conflict(f"该机构当前状态为“{agency.get_status_display()}”，不能{label}", code="illegal_status")

@@ -217,6 +217,8 @@ def dept_detail(request, commitment_id: int):
 def dept_outcome(request, commitment_id: int):
     """Fulfilment (全部履约 / 部分履约) or breach (未履约) of a commitment the department accepted."""
     scope = request.scope
+    if selectors.department_commitment(scope, commitment_id) is None:  # another department's: as its detail page
+        raise Http404("信用承诺不存在或不由本部门受理")
     outcome = request.POST.get("outcome", "")
     common = {"commitment_id": commitment_id, "department": scope.department, "staff": scope.staff, "actor": _actor(request),
               "facts": request.POST.get("facts", ""), "document_no": request.POST.get("document_no", ""), "day": _date(request.POST.get("day"))}

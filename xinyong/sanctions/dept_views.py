@@ -5,7 +5,8 @@ the form of each next step (notify, statement, decide, drop, remove). Thin: chec
 JavaScript; the service refuses what the due process does not allow, with the reason in Chinese.
 
 Only the designating department acts on an entry; credit-centre staff act for it (the step and
-its audit entry say "信用中心代为办理"). Another department's operator gets 403 with the reason.
+its audit entry say "信用中心代为办理"). For another department's operator the entry is not found
+(404), as any other department's object on the department pages: a proposed entry is not public.
 """
 
 from __future__ import annotations
@@ -126,14 +127,13 @@ def _attach(form, exc: XinyongError) -> None:
 
 
 def _entry_for(request, entry_id: int):
-    """The entry, if the user's department designated it (or the user is staff)."""
+    """The entry, if the user's department designated it (or the user is staff); otherwise not
+    found, whether it exists or not (another department learns neither that nor who designated it)."""
     entry = selectors.designated_entry(entry_id) if entry_id < 2**62 else None
-    if entry is None:
-        raise Http404("名单条目不存在")
     scope = request.scope
-    own = scope.department is not None and scope.department.id == entry.designating_department_id
-    if not (own or scope.staff):
-        raise PermissionDenied(f"该名单条目由{entry.designating_department.name}认定，只有认定机关（或信用中心代为办理）可以查看和办理。")
+    own = entry is not None and scope.department is not None and scope.department.id == entry.designating_department_id
+    if entry is None or not (own or scope.staff):
+        raise Http404("名单条目不存在")
     entry.on_behalf = not own
     return entry
 
