@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinyong.catalog.registry import get_catalog
+from xinyong.common import filestore
 from xinyong.common.errors import Conflict, InvalidInput, NotFound
 from xinyong.common.uploads import EXTENSIONS, check_document
 from xinyong.records import selectors as record_selectors
@@ -99,7 +100,7 @@ def _store_document(upload, *, subject_id: int) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     # the stored name is ours: nothing of the uploaded file name reaches the disk
     name = f"consent-{subject_id}-{doc.sha256[:24]}.{EXTENSIONS[doc.content_type]}"
-    (folder / name).write_bytes(doc.data)
+    filestore.write(folder / name, doc.data)  # encrypted at rest, 0600
     return {"document_name": doc.name, "document_path": name, "document_type": doc.content_type, "document_sha256": doc.sha256}
 
 

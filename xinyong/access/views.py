@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinyong.accounts.decorators import subject_login_required
 from xinyong.accounts.selectors import account_subject, active_account
+from xinyong.common import filestore
 from xinyong.common.errors import XinyongError
 from xinyong.ingestion.views import dept_view, staff_view
 from xinyong.records import selectors as record_selectors
@@ -174,10 +174,9 @@ def consent_document(request, pk: int):
     path = services.consent_document_path(consent)
     if path is None or not path.exists():
         raise Http404("该授权没有书面文件")
-    response = FileResponse(open(path, "rb"), content_type="application/octet-stream")  # noqa: SIM115 (FileResponse closes it)
-    response["Content-Disposition"] = content_disposition_header(True, consent.document_name or path.name)
-    response["Cache-Control"] = "no-store"
-    return response
+    # decrypted (common.filestore); a damaged file gives its own page
+    return filestore.file_response(path, as_attachment=True, filename=consent.document_name or path.name,
+                                   content_type="application/octet-stream", headers={"Cache-Control": "no-store"})
 
 
 # ---------------------------------------------------------------------- special query requests

@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from xinyong.common import filestore
 from xinyong.common.crypto import decrypt, encrypt
 from xinyong.common.errors import Conflict, Forbidden, InvalidInput
 from xinyong.common.masking import mask_id_number, mask_person_name, mask_phone
@@ -170,13 +171,15 @@ def check_letter(upload) -> tuple[str, bytes]:
 
 
 def _letter_store(*, account: SubjectAccount, upload, actor: Actor) -> AuthorizationLetter:
-    from django.core.files.base import ContentFile
-
     content_type, data = check_letter(upload)
     digest = hashlib.sha256(data).hexdigest()
     letter = AuthorizationLetter(account=account, content_type=content_type, size=len(data), sha256=digest)
-    # the stored name is ours: nothing of the uploaded file name reaches the disk
-    letter.file.save(f"letter-{account.pk}-{digest[:16]}.{EXTENSIONS[content_type]}", ContentFile(data), save=False)
+    # the stored name is ours: nothing of the uploaded file name reaches the disk. The field keeps
+    # the name; the bytes are written sealed (encrypted at rest, 0600) where its storage puts them
+    field, storage = letter.file.field, letter.file.storage
+    name = storage.get_available_name(field.generate_filename(letter, f"letter-{account.pk}-{digest[:16]}.{EXTENSIONS[content_type]}"))
+    filestore.write(storage.path(name), data)
+    letter.file.name = name
     letter.save()
     audit_log(actor=actor, action="account.letter_upload", object_type="authorization_letter", object_id=letter.pk, detail={"account": account.pk, "type": content_type, "size": len(data), "sha256": digest})
     return letter

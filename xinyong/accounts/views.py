@@ -12,13 +12,14 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from xinyong.common import filestore
 from xinyong.common.errors import InvalidInput, XinyongError
 from xinyong.common.ratelimit import client_id, hit, too_many
 from xinyong.ingestion.selectors import is_platform_staff
@@ -300,15 +301,12 @@ def dept_letter_file(request, pk: int):
         return r
     letter = get_object_or_404(AuthorizationLetter, pk=pk)
     audit_log(actor=_actor(request), action="account.letter_read", object_type="authorization_letter", object_id=letter.pk)
-    try:
-        handle = letter.file.open("rb")
+    try:  # decrypted (common.filestore; a letter of before encryption as it is), a damaged one gives its own page
+        # downloaded, never rendered by the site (type checked by content at upload, nosniff set)
+        return filestore.file_response(letter.file.path, as_attachment=True, content_type=letter.content_type,
+                                       filename=f"letter-{letter.pk}.{letter.file.name.rsplit('.', 1)[-1]}", headers={"Cache-Control": "no-store"})
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, content_type=letter.content_type)
-    # downloaded, never rendered by the site (type checked by content at upload, nosniff set)
-    response["Content-Disposition"] = content_disposition_header(True, f"letter-{letter.pk}.{letter.file.name.rsplit('.', 1)[-1]}")
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_POST

@@ -3,7 +3,8 @@
 What is accepted is decided by `xinyong.common.uploads.check_document` (PDF, JPEG and PNG by
 their content; executables, active PDFs and broken images refused). Files are written under
 `XINYONG["CASES"]["FILES_DIR"]` (not served by the web server) with a random name and no
-extension; the views serve them only to the case's parties, as downloads.
+extension, encrypted at rest (`common.filestore`); the views serve them only to the case's
+parties, as downloads.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from xinyong.common import filestore
 from xinyong.common.uploads import check_document
 
 FIELD = "files"
@@ -45,13 +47,7 @@ def store_upload(upload) -> CheckedFile:
     kept of a refused file."""
     doc = check_document(upload, field=FIELD, max_bytes=config()["ATTACHMENT_MAX_MB"] * 1024 * 1024)
     stored = secrets.token_hex(20)
-    target = files_dir() / stored
-    try:
-        with open(target, "xb") as out:
-            out.write(doc.data)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    filestore.write(files_dir() / stored, doc.data)
     return CheckedFile(doc.name, doc.content_type, len(doc.data), doc.sha256, stored)
 
 
@@ -61,7 +57,8 @@ def discard(stored_names: list[str]) -> None:
         (files_dir() / stored).unlink(missing_ok=True)
 
 
-def open_stored(stored_name: str):
+def stored_path(stored_name: str) -> Path:
+    """Where a stored file is (read it with `common.filestore`: it is encrypted)."""
     if not re.fullmatch(r"[0-9a-f]{40}", stored_name):
         raise FileNotFoundError(stored_name)
-    return open(files_dir() / stored_name, "rb")
+    return files_dir() / stored_name

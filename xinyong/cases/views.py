@@ -7,10 +7,11 @@ from __future__ import annotations
 import secrets
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xinyong.common import filestore
 from xinyong.common.errors import XinyongError
 from xinyong.common.ratelimit import hit, too_many
 from xinyong.security.services import Actor
@@ -114,11 +115,10 @@ def attachment(request, public_id, file_id):
 
 
 def serve_attachment(att) -> HttpResponse:
-    try:
-        fh = case_files.open_stored(att.stored_name)
+    try:  # decrypted (common.filestore); a damaged file gives its own page
+        return filestore.file_response(
+            case_files.stored_path(att.stored_name), as_attachment=True, filename=att.name, content_type=att.content_type,
+            headers={"Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox"},
+        )
     except FileNotFoundError:
         raise Http404("附件文件不存在") from None
-    response = FileResponse(fh, as_attachment=True, filename=att.name, content_type=att.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

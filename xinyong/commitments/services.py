@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from xinyong.catalog.models import Department
 from xinyong.catalog.registry import get_catalog
+from xinyong.common import filestore
 from xinyong.common.crypto import decrypt
 from xinyong.common.errors import Conflict, Forbidden, InvalidInput, NotFound, XinyongError
 from xinyong.common.uploads import EXTENSIONS, Document
@@ -120,9 +121,7 @@ def _store_document(document: Document) -> str:
     folder = Path(_settings().get("FILES_DIR") or (Path(settings.BASE_DIR) / "var" / "commitment-files"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{secrets.token_hex(16)}.{EXTENSIONS[document.content_type]}"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(document.data)
+    filestore.write(path, document.data)  # encrypted at rest, 0600 (read back with filestore.chunks)
     return str(path)
 
 

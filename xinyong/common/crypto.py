@@ -19,6 +19,16 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(k.encode("ascii")) for k in keys])
 
 
+def keyring() -> MultiFernet:
+    """The field keys for bytes (`common.filestore`): the first encrypts, every one decrypts."""
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def primary_key() -> MultiFernet:
+    """The newest field key alone: what a value re-encrypted by a rotation decrypts with."""
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS[:1]))
+
+
 def encrypt(value: str) -> str:
     return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).encrypt(value.encode("utf-8")).decode("ascii")
 

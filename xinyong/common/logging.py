@@ -6,6 +6,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from xinyong.common.masking import mask_id_numbers_in
+
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -22,4 +24,5 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False, default=str)
+        # a request path, an exception or a driver's message may carry an ID number: never in clear
+        return mask_id_numbers_in(json.dumps(payload, ensure_ascii=False, default=str))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# an 18-character ID number (division, birth date, sequence, check) inside free text
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9])")
+
 
 def mask_id_number(value: str | None) -> str:
     """220102199001011234 → 220102********1234 (division code and last four kept)."""
@@ -11,6 +16,11 @@ def mask_id_number(value: str | None) -> str:
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_id_numbers_in(text: str) -> str:
+    """Every ID number in a free text masked (a log line: a path or an exception may carry one)."""
+    return _ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
 
 
 def mask_person_name(value: str | None) -> str:

@@ -30,7 +30,7 @@ from xinyong.security.auth import ApiKeyAuth, request_actor
 from xinyong.security.services import audit_log
 
 from . import selectors
-from .errorfile import error_file_chunks
+from .errorfile import error_file_checked
 from .models import Batch
 from .pipeline import read_progress
 from .services import batch_submit
@@ -305,7 +305,9 @@ def batch_errors(request: HttpRequest, batch: str):
     path = Path(found.error_file) if found.error_file else None
     if path is None or not path.is_file():
         raise NotFound("本批次没有拒收行" if not found.rejected else "拒收行文件已不存在（已超过保存期限）", code="no_row_errors")
+    size, chunks = error_file_checked(path)  # read through first: a damaged file is an error (file_damaged, 500), not a cut download
     audit_log(actor=request_actor(request), action="batch.errors.read", object_type="batch", object_id=found.id, purpose="下载拒收行文件")
-    response = StreamingHttpResponse(error_file_chunks(path), content_type="text/csv; charset=utf-8")  # decrypted (errorfile.py)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")  # decrypted (errorfile.py)
+    response["Content-Length"] = str(size)
     response["Content-Disposition"] = content_disposition_header(True, f"批次{found.id}-{found.item_code}-拒收行.csv")
     return response

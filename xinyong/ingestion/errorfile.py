@@ -3,9 +3,10 @@ operator opens in Excel, fixes and uploads again (the 【...】 columns are igno
 
 At rest the file is encrypted with the field keys (`common.crypto`, the keys outside the
 database): it holds the rows as the department sent them, ID numbers and individuals' names
-included. It is written as one Fernet token per line, each a chunk of CSV rows, so that neither
-writing nor downloading needs the whole file in memory; `error_file_chunks` gives the CSV back
-(UTF-8 with BOM) for the download pages, the API and `xinyong batch errors`.
+included. It is a sealed file (`common.filestore`, the one format of files encrypted at rest),
+written chunk by chunk, so that neither writing nor downloading needs the whole file in memory;
+`error_file_chunks` gives the CSV back (UTF-8 with BOM) for the download pages, the API and
+`xinyong batch errors`.
 
 Cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR) are neutralized with a
 leading apostrophe; on upload an apostrophe before such a character is removed again. A value
@@ -17,17 +18,19 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from xinyong.common.crypto import decrypt, encrypt
+from cryptography.fernet import InvalidToken
+
+from xinyong.common import filestore
+from xinyong.common.crypto import decrypt
 
 ERROR_COLUMNS = ["【行号】", "【错误字段】", "【错误原因】"]
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # a plain number, left as it is
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-CHUNK_ROWS = 1000  # rows per encrypted chunk (one line of the file)
+CHUNK_ROWS = 1000  # rows buffered before they go to the sealed file
 
 
 def neutralize(value) -> str:
@@ -47,6 +50,7 @@ class ErrorFileWriter:
     def __init__(self, path: Path):
         self.path = path
         self._fh = None
+        self._sealed: filestore.SealedWriter | None = None
         self._buffer = io.StringIO()
         self._writer = None
         self._pending = 0
@@ -54,9 +58,8 @@ class ErrorFileWriter:
         self.count = 0
 
     def _open(self, headers: list[str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._fh = os.fdopen(fd, "w", encoding="ascii", newline="\n")
+        self._fh = filestore.open_private(self.path)
+        self._sealed = filestore.SealedWriter(self._fh)
         self._buffer.write("\ufeff")  # Excel reads the CSV as UTF-8
         self._writer = csv.writer(self._buffer)
         self.headers = list(headers)
@@ -65,7 +68,7 @@ class ErrorFileWriter:
     def _flush(self) -> None:
         text = self._buffer.getvalue()
         if text:
-            self._fh.write(encrypt(text) + "\n")
+            self._sealed.write(text.encode("utf-8"))
         self._buffer.seek(0)
         self._buffer.truncate()
         self._pending = 0
@@ -85,6 +88,7 @@ class ErrorFileWriter:
     def close(self) -> Path | None:
         if self._fh:
             self._flush()
+            self._sealed.close()
             self._fh.close()
             self._fh = None
             return self.path
@@ -101,15 +105,23 @@ class ErrorFileWriter:
 def error_file_chunks(path: Path | str) -> Iterator[bytes]:
     """The error file as the CSV it encrypts (UTF-8 with BOM), chunk by chunk. An error file of a
     batch processed before encryption (`errors.csv`, plain) is given as it is."""
-    if not str(path).endswith(".enc"):
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 16):
-                yield chunk
+    if not str(path).endswith(".enc") or filestore.is_sealed(path):
+        yield from filestore.chunks(path)
         return
+    # written before the sealed format (November 2026): one bare Fernet token per line
     with open(path, encoding="ascii") as fh:
-        for line in fh:
-            if line.strip():
-                yield decrypt(line.strip()).encode("utf-8")
+        try:
+            for line in fh:
+                if line.strip():
+                    yield decrypt(line.strip()).encode("utf-8")
+        except (InvalidToken, ValueError):  # ValueError: a byte that is not ASCII (UnicodeDecodeError)
+            raise filestore._damaged(path, "token") from None  # logged like a damaged sealed file
+
+
+def error_file_checked(path: Path | str) -> tuple[int, Iterator[bytes]]:
+    """The size of the CSV and its chunks for a download, the whole file read through first: a
+    damaged file raises DamagedFile here, before the response starts, not midway through it."""
+    return sum(len(chunk) for chunk in error_file_chunks(path)), error_file_chunks(path)
 
 
 def read_error_file(path: Path | str) -> str:

@@ -18,13 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xinyong.catalog.registry import NATURES, get_catalog
 from xinyong.common.errors import FileRejected, XinyongError
+from xinyong.common.filestore import DamagedFile, damaged_response
 from xinyong.records.models import Record
 from xinyong.records.services import record_withdraw
 from xinyong.security.services import Actor, audit_log
 from xinyong.subjects.models import Subject
 
 from . import selectors
-from .errorfile import error_file_chunks
+from .errorfile import error_file_checked
 from .forms import (
     BatchFilterForm,
     RecordFilterForm,
@@ -196,6 +197,10 @@ def batch_errors(request, public_id):
     path = Path(batch.error_file) if batch.error_file else None
     if path is None or not path.is_file():
         raise Http404("该批次没有拒收行文件")
+    try:  # read through before the response starts: a damaged file gets its page, not a cut download
+        size, chunks = error_file_checked(path)
+    except DamagedFile:
+        return damaged_response()
     audit_log(
         actor=_actor(request),
         action="batch.errors.download",
@@ -204,7 +209,8 @@ def batch_errors(request, public_id):
         purpose="下载拒收行文件",
         detail={"batch": str(batch.public_id), "department": batch.department.code, "item": batch.item_code, "rejected": batch.rejected},
     )
-    response = StreamingHttpResponse(error_file_chunks(path), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    response["Content-Length"] = str(size)
     response["Content-Disposition"] = content_disposition_header(True, f"拒收行-批次{batch.id}-{batch.item_code}.csv")
     return response
 

@@ -1,4 +1,5 @@
-"""xinyong backup DIR: a consistent copy of the database with a signed manifest."""
+"""xinyong backup DIR: a consistent copy of the database and the stored documents, with a signed
+manifest."""
 
 import getpass
 import json
@@ -19,7 +20,7 @@ def command_actor() -> Actor:
 
 
 class Command(BaseCommand):
-    help = "备份数据库到一个新目录（SQLite：在线备份；PostgreSQL：pg_dump），附带签名的 SHA-256 清单"
+    help = "备份数据库（SQLite：在线备份；PostgreSQL：pg_dump）和存储的文件（加密原样复制）到一个新目录，附带签名的 SHA-256 清单"
 
     def add_arguments(self, parser):
         parser.add_argument("dir", help="备份目录（新目录或空目录）")
@@ -30,5 +31,6 @@ class Command(BaseCommand):
         except BackupRefused as exc:
             self.stdout.write(json.dumps({"ok": False, **exc.as_dict()}, ensure_ascii=False))
             raise CommandError(f"{exc.message} [{exc.code}]") from None
-        self.stderr.write(f"已备份到 {dir}：{', '.join(manifest['files'])}；审计链头序号 {manifest['audit_head']['seq']}")
+        database = next(name for name in manifest["files"] if "/" not in name)
+        self.stderr.write(f"已备份到 {dir}：{database}，存储的文件 {sum(manifest['documents'].values())} 个；审计链头序号 {manifest['audit_head']['seq']}")
         self.stdout.write(json.dumps({"ok": True, "dir": str(dir), **manifest}, ensure_ascii=False))
