@@ -125,6 +125,13 @@ def demo_urls() -> list[str]:
     return [*plain_urls(), f"/subjects/{firm.uscc}/", f"/subjects/p/{person.public_id}/", "/api/docs", "/no-such-page/"]
 
 
+def test_public_pages_may_be_cached_and_private_ones_never(db):
+    client = Client()
+    assert "no-store" not in client.get("/").get("Cache-Control", "")  # the portal's public pages
+    for url in ("/dept/", "/my/", "/api/v1/catalog/items"):
+        assert "no-store" in client.get(url).get("Cache-Control", ""), url
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("who", [None, "admin", "changchun-gsj"])
 def test_every_page_carries_the_headers_and_no_inline_code(demo, db, who):
@@ -143,6 +150,9 @@ def test_every_page_carries_the_headers_and_no_inline_code(demo, db, who):
         for header, value in expected_headers().items():
             if response.get(header) != value:
                 problems.append(f"{url} ({response.status_code}): {header} = {response.get(header)!r}")
+        # pages of a signed-in user, and staff, account, case and API pages: never cached
+        if (who or url.startswith(settings.XINYONG["HEADERS"]["NO_STORE_PATHS"])) and "no-store" not in response.get("Cache-Control", ""):
+            problems.append(f"{url} ({response.status_code}): Cache-Control = {response.get('Cache-Control')!r}, not no-store")
         if response.status_code != 500:
             problems.extend(f"{url}: {found}" for found in inline_in(response.content.decode()))
         assert response.status_code != 500, url

@@ -134,3 +134,29 @@ def test_department_names_come_from_the_catalog_not_the_admin(admin_client, dept
     d = dept("220100-GSJ")
     admin_client.post(f"/admin/catalog/department/{d.id}/change/", {"name": "改名", "active": "on", "members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0"})
     assert Department.objects.get(pk=d.pk).name == "长春市市场监督管理局"
+
+
+def test_a_superuser_made_a_role_given_and_a_password_set_in_the_admin_are_in_the_audit_chain(admin_client):
+    """Who made whom a superuser or gave a role is what an intruder would hide: each change of a
+    user or a role in the admin is an audit entry, not only a line in Django's admin log."""
+    user = get_user_model().objects.create_user("zhangsan", password="起始密码-不会被用到-2026")
+    role, _ = Group.objects.get_or_create(name="信用中心工作人员")
+    form = {
+        "username": "zhangsan", "is_active": "on", "is_staff": "on", "is_superuser": "on", "groups": [role.id],
+        "date_joined_0": "2026-11-30", "date_joined_1": "09:00:00", "last_login_0": "", "last_login_1": "",
+    }
+    answer = admin_client.post(f"/admin/auth/user/{user.id}/change/", form)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    user.refresh_from_db()
+    assert user.is_superuser and user.groups.filter(pk=role.pk).exists()
+    change = AuditEntry.objects.filter(action="admin.change", object_type="user", object_id=str(user.id)).get()
+    assert change.detail["state"] == {"is_active": True, "is_staff": True, "is_superuser": True, "groups": ["信用中心工作人员"]}
+    assert change.actor_type == "user" and change.actor_label == "admin"
+
+    answer = admin_client.post(f"/admin/auth/user/{user.id}/password/", {"password1": "Xy-新的口令-更长一些-7391", "password2": "Xy-新的口令-更长一些-7391"})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert AuditEntry.objects.filter(action="admin.change", object_type="user", object_id=str(user.id)).count() == 2
+
+    answer = admin_client.post(f"/admin/auth/group/{role.id}/change/", {"name": "信用中心工作人员（新）", "permissions": []})
+    assert answer.status_code == 302
+    assert AuditEntry.objects.filter(action="admin.change", object_type="group", object_id=str(role.id)).exists()

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -23,13 +26,15 @@ class AuditedAdmin(admin.ModelAdmin):
     """Writes an audit entry beside Django's admin log for every addition, change and deletion."""
 
     def _audit(self, request, obj, action: str, message) -> None:
-        audit_log(
-            actor=admin_actor(request),
-            action=f"admin.{action}",
-            object_type=obj._meta.model_name,
-            object_id=obj.pk,
-            detail={"model": obj._meta.label, "object": str(obj)[:200], "change": message if isinstance(message, list | str) else str(message)},
-        )
+        detail = {"model": obj._meta.label, "object": str(obj)[:200], "change": message if isinstance(message, list | str) else str(message)}
+        state = self.audit_state(obj)
+        if state:
+            detail["state"] = state
+        audit_log(actor=admin_actor(request), action=f"admin.{action}", object_type=obj._meta.model_name, object_id=obj.pk, detail=detail)
+
+    def audit_state(self, obj) -> dict:
+        """What the entry records of the object after the change, beside the changed fields' names."""
+        return {}
 
     def log_addition(self, request, obj, message):
         self._audit(request, obj, "add", message)
@@ -43,6 +48,29 @@ class AuditedAdmin(admin.ModelAdmin):
         for obj in queryset:
             self._audit(request, obj, "delete", "")
         return super().log_deletions(request, queryset)
+
+
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    """Django's user admin, audited: making a superuser or staff member, a role (group) given or
+    taken, a password set by an administrator — each is an entry in the audit chain, not only in
+    Django's own admin log (which anyone with database access can rewrite), with the user's
+    rights after the change."""
+
+    def audit_state(self, obj) -> dict:
+        return {
+            "is_active": obj.is_active, "is_staff": obj.is_staff, "is_superuser": obj.is_superuser,
+            "groups": sorted(obj.groups.values_list("name", flat=True)) if obj.pk else [],
+        }
+
+
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    """Roles (groups) and their permissions, audited."""
+
+
+for _model, _admin in ((get_user_model(), AuditedUserAdmin), (Group, AuditedGroupAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,7 +6,8 @@ rewritten, removed or reordered without `xinyong audit verify` noticing, even by
 write the database and recompute hashes.
 
 `security.purge` — deletes API nonces whose window has passed (a replay of those is refused by
-its stale timestamp anyway) and request log lines older than XINYONG_API_REQUEST_LOG_DAYS.
+its stale timestamp anyway), request log lines older than XINYONG_API_REQUEST_LOG_DAYS, and
+expired sessions (Django's `clearsessions`, so that ended sessions' data does not linger).
 Both jobs are idempotent.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from xinyong.common.schedule import scheduled
@@ -29,13 +31,16 @@ def checkpoint() -> dict:
     return {"checkpoint": made.seq if made else None}
 
 
-@scheduled("security.purge", every=timedelta(hours=1), title="清理过期的请求随机串和接口请求记录")
+@scheduled("security.purge", every=timedelta(hours=1), title="清理过期的请求随机串、接口请求记录和会话")
 def purge() -> dict:
     now = timezone.now()
     nonces, _ = ApiNonce.objects.filter(expires_at__lt=now).delete()
     cutoff = now - timedelta(days=settings.XINYONG["API"]["REQUEST_LOG_DAYS"])
     requests, _ = ApiRequest.objects.filter(at__lt=cutoff).delete()
-    return {"nonces": nonces, "requests": requests}
+    # ended sessions (expired, or signed out everywhere) do not stay in the database: Django keeps
+    # them until someone runs clearsessions
+    sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return {"nonces": nonces, "requests": requests, "sessions": sessions}
 
 
 @scheduled("security.alerts", every=timedelta(minutes=15), title="安全监测：异常查询、接口拒绝、登录失败告警")

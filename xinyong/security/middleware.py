@@ -137,10 +137,20 @@ def reverse_logout() -> str:
 _CREDIT_FILES = {("portal", "subject"), ("portal", "person")}
 
 
+def _private(request, conf) -> bool:
+    """A page that may hold non-public or personal data: staff, portal accounts, cases, the API,
+    or any page shown to a signed-in user."""
+    if request.path.startswith(conf["NO_STORE_PATHS"]):
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
 class SecurityHeadersMiddleware:
     """Content-Security-Policy on every HTML response (XINYONG_CSP: no inline script or style;
     tests/security/test_headers.py keeps the templates free of them), Permissions-Policy on
-    every response (Cross-Origin-Opener-Policy, nosniff, Referrer-Policy and, in production, HSTS
+    every response, Cache-Control: no-store on pages that may hold non-public or personal data
+(Cross-Origin-Opener-Policy, nosniff, Referrer-Policy and, in production, HSTS
     come from Django's SecurityMiddleware). Also counts the credit files each client opens, for
     the portal-scraping alert (security/alerts.py)."""
 
@@ -154,6 +164,8 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Content-Security-Policy", conf["CSP"])
         if conf["PERMISSIONS_POLICY"]:
             response.headers.setdefault("Permissions-Policy", conf["PERMISSIONS_POLICY"])
+        if "Cache-Control" not in response and _private(request, conf):
+            response["Cache-Control"] = "no-store"
         match = getattr(request, "resolver_match", None)
         if match is not None and (match.namespace, match.url_name) in _CREDIT_FILES:
             try:

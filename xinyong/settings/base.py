@@ -294,7 +294,7 @@ XINYONG = {
         "BEARER_ALLOWED": env_bool("XINYONG_API_BEARER_ALLOWED", True),
         "KEY_RATE": env_str("XINYONG_API_KEY_RATE", "600/m"),
         "ROTATION_OVERLAP_HOURS": env_int("XINYONG_API_ROTATION_OVERLAP_HOURS", 24),
-        "REQUEST_LOG_DAYS": env_int("XINYONG_API_REQUEST_LOG_DAYS", 180),
+        "REQUEST_LOG_DAYS": env_int("XINYONG_API_REQUEST_LOG_DAYS", 184),  # six months at least (Cybersecurity Law art. 21)
     },
     # the audit chain (xinyong/security/chain.py): minutes between signed checkpoints (job
     # audit.checkpoint, run by the worker)
@@ -326,6 +326,9 @@ XINYONG = {
             "XINYONG_PERMISSIONS_POLICY",
             "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
         ),
+        # pages that may hold non-public or personal data: never kept by a browser or proxy cache
+        # (Cache-Control: no-store), nor is any page shown to a signed-in user
+        "NO_STORE_PATHS": ("/dept/", "/my/", "/accounts/", "/admin/", "/cases/", "/api/"),
     },
     # monitoring (security/alerts.py, job security.alerts; /dept/security/): the window looked at,
     # the days of history that make a user's or key's usual level, the factor above it (and the
