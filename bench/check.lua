@@ -1,8 +1,9 @@
 -- wrk script of bench/check.py: pre-signed check requests (the signature covers a one-time
 -- nonce, so each request is sent once, in file order). The file given after `--` has one request
 -- per line: body <TAB> timestamp <TAB> nonce <TAB> signature; the key id is the second argument.
--- At the end one line of JSON with the latency percentiles (microseconds), the request count and
--- the errors (a non-2xx answer counts as a status error).
+-- At the end the summary line of wrk_summary.lua.
+dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "wrk_summary.lua")  -- summary_line
+
 local requests = {}
 local i = 0
 
@@ -29,9 +30,5 @@ function request()
 end
 
 function done(summary, latency, requests_)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "p50": %d, "p95": %d, "p99": %d, "max": %d, "status_errors": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+  io.write(summary_line(summary, latency))
 end

@@ -1,6 +1,7 @@
 -- wrk script of bench/portal.py: each request a random path from the file given after `--`
--- (one path per line, already percent-encoded); at the end one line of JSON with the latency
--- percentiles (microseconds), the request count and the errors.
+-- (one path per line, already percent-encoded); at the end the summary line of wrk_summary.lua.
+dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "wrk_summary.lua")  -- summary_line
+
 local paths = {}
 local counter = 0
 
@@ -23,9 +24,5 @@ function request()
 end
 
 function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "p50": %d, "p95": %d, "p99": %d, "max": %d, "status_errors": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+  io.write(summary_line(summary, latency))
 end
