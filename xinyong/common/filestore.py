@@ -21,7 +21,6 @@ seals such files in place, `xinyong files rekey` re-encrypts sealed files under 
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import secrets
@@ -35,6 +34,7 @@ from django.template.loader import render_to_string
 
 from xinyong.common.crypto import keyring, primary_key
 from xinyong.common.errors import XinyongError
+from xinyong.common.streams import ChunkStream
 
 logger = logging.getLogger(__name__)
 
@@ -179,31 +179,12 @@ def verify(path: Path | str) -> int:
     return sum(len(c) for c in chunks(path))
 
 
-class _Reader(io.RawIOBase):
+class _Reader(ChunkStream):
     """A read-only, non-seekable file object over the decrypted content (for FileResponse)."""
 
     def __init__(self, path: Path, size: int):
+        super().__init__(chunks(path))
         self.size = size
-        self._chunks = chunks(path)
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            try:
-                self._pending = next(self._chunks)
-            except StopIteration:
-                return 0
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    def close(self) -> None:
-        self._chunks.close()
-        super().close()
 
 
 def open_file(path: Path | str):

@@ -43,6 +43,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import NullIf
 
 from xinyong.catalog.registry import get_catalog
+from xinyong.common.streams import ChunkStream
 from xinyong.records.models import Record
 from xinyong.sanctions.models import ListEntry
 from xinyong.subjects.models import Subject
@@ -312,28 +313,6 @@ def _stream_cursor(connection, sql, params, schema: pa.Schema, batch_size: int) 
             yield pa.RecordBatch.from_arrays([pa.array(list(col)).cast(f.type) for col, f in zip(columns, schema, strict=True)], schema=schema)
 
 
-class _CopyReader(io.RawIOBase):
-    """A file over the blocks of a COPY TO STDOUT, for Arrow's CSV reader."""
-
-    def __init__(self, blocks: Iterator):
-        self._blocks = blocks
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            try:
-                self._pending = memoryview(next(self._blocks))
-            except StopIteration:
-                return 0
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
 def _stream_copy(connection, sql, params, schema: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
     connection.ensure_connection()
     with connection.cursor() as cursor:
@@ -344,7 +323,7 @@ def _stream_copy(connection, sql, params, schema: pa.Schema, batch_size: int) ->
             if first is None:  # no rows (Arrow refuses an empty CSV)
                 return
             reader = pacsv.open_csv(
-                io.BufferedReader(_CopyReader(itertools.chain([first], blocks)), buffer_size=1 << 20),
+                io.BufferedReader(ChunkStream(itertools.chain([first], blocks)), buffer_size=1 << 20),
                 read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24, use_threads=False),
                 # PostgreSQL's CSV: NULL is an unquoted empty field, '' a quoted one; booleans t/f
                 convert_options=pacsv.ConvertOptions(
