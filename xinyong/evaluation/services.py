@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -88,7 +89,10 @@ def run_lock():
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
         return
-    name = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:16]
+    database = str(connection.settings_dict["NAME"])
+    if connection.is_in_memory_db():  # one process's own database (the tests'): its own lock
+        database += f"#{os.getpid()}"
+    name = hashlib.sha256(database.encode()).hexdigest()[:16]
     path = Path(settings.VAR_DIR) / f"evaluation-{name}.lock"
     with open(path, "a+") as fh:
         try:
