@@ -268,3 +268,19 @@ def test_the_demo_key_is_printed_and_signs_a_check_of_a_demo_subject(loaded, cli
     response = client.post("/api/v1/checks", body, content_type="application/json", **headers)
     assert response.status_code == 200, response.content
     assert response.json()["subject"]["uscc"] == firm.uscc
+
+
+def test_the_demo_is_refused_under_production_settings(tmp_path):
+    """Its accounts share a password printed in the README: never on a production database."""
+    import subprocess
+    import sys
+
+    env = {
+        "DJANGO_SETTINGS_MODULE": "xinyong.settings.production", "XINYONG_VAR_DIR": str(tmp_path), "XINYONG_SECRET_KEY": "k" * 50,
+        "XINYONG_FIELD_KEYS": "dGVzdC1maWVsZC1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=", "XINYONG_LOOKUP_KEY": "x",
+        "XINYONG_AUDIT_SIGNING_KEY": "dGVzdC1hdWRpdC1zaWduaW5nLWtleS0wMTIzNDU2Nzg=", "PATH": "/usr/bin:/bin",
+    }
+    root = Path(__file__).resolve().parents[2]
+    refused = subprocess.run([sys.executable, "-m", "xinyong", "demo", "--subjects", "200"], env=env, capture_output=True, text=True, check=False, cwd=root)
+    assert refused.returncode == 1 and "生产环境不允许载入演示数据" in refused.stderr
+    assert not list(tmp_path.glob("*.sqlite3"))  # refused before anything was written

@@ -206,6 +206,9 @@ DEFAULT_FROM_EMAIL = env_str("XINYONG_EMAIL_FROM", "信用吉林 <noreply@localh
 
 # ---- platform settings (see docs/operations.md) ----
 XINYONG = {
+    # `xinyong demo` creates accounts whose shared password is published (README): refused under
+    # production settings unless XINYONG_DEMO_ALLOWED=1 (a training copy)
+    "DEMO_ALLOWED": env_bool("XINYONG_DEMO_ALLOWED", True),
     # files larger than this are refused at the door, with a clear message
     "MAX_UPLOAD_MB": env_int("XINYONG_MAX_UPLOAD_MB", 256),
     # files larger than this (or with more rows) are processed as background jobs from the web/API

@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -115,6 +116,8 @@ class Command(BaseCommand):
         from xinyong.catalog.registry import get_catalog
         from xinyong.subjects.models import Subject
 
+        if not settings.XINYONG.get("DEMO_ALLOWED", True):
+            raise CommandError("生产环境不允许载入演示数据（演示账号的密码是公开的）；培训用的副本可设置 XINYONG_DEMO_ALLOWED=1")
         if not Department.objects.exists() or not CatalogItem.objects.filter(active=True).exists():
             raise CommandError("信息资源目录尚未载入数据库：请先运行 xinyong migrate 和 xinyong catalog sync")
         today = timezone.localdate()
