@@ -73,3 +73,21 @@ def test_an_error_file_of_before_the_sealed_format_downloads_and_a_damaged_one_i
     flip_in_line(path, -1)
     response = op_client.get(f"/dept/batches/{batch.public_id}/errors.csv")
     assert response.status_code == 500 and "文件无法读取" in response.content.decode()
+
+
+def test_the_command_refuses_a_damaged_error_file_before_writing_anything(upload, penalty_row, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    batch, path = rejected_batch(upload, penalty_row)
+    reseal_in_small_chunks(path)
+    flip_in_line(path, -2)
+    out = tmp_path / "errors.csv"
+    before = AuditEntry.objects.filter(action="batch.errors.read").count()
+    try:
+        call_command("batch", "errors", str(batch.public_id), "--out", str(out))
+    except CommandError as exc:
+        assert "文件无法读取" in str(exc)
+    else:
+        raise AssertionError("a damaged error file was written out")
+    assert not out.exists()  # no half file left behind
+    assert AuditEntry.objects.filter(action="batch.errors.read").count() == before

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from xinyong.ingestion.errorfile import error_file_chunks
+from xinyong.common.filestore import DamagedFile
+from xinyong.ingestion.errorfile import error_file_checked
 from xinyong.ingestion.models import Batch
 from xinyong.ingestion.pipeline import read_progress
 
@@ -44,10 +45,14 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
     def _errors(self, b: Batch, out: str | None) -> None:
-        """The decrypted error file (to FILE, mode 0600, or standard output); the read is audited
-        like a download, once the destination is open."""
+        """The decrypted error file (to FILE, mode 0600, or standard output), checked whole before
+        anything is written; the read is audited like a download, once the destination is open."""
         from xinyong.security.services import Actor, audit_log
 
+        try:  # read through first: a damaged file is an error before anything is written
+            _, chunks = error_file_checked(b.error_file)
+        except DamagedFile as exc:
+            raise CommandError(exc.message) from None
         fh = sys.stdout.buffer
         if out:
             try:
@@ -57,7 +62,7 @@ class Command(BaseCommand):
         audit_log(actor=Actor.system("xinyong batch errors"), action="batch.errors.read", object_type="batch", object_id=b.id,
                   purpose="命令行导出拒收行文件", detail={"batch": str(b.public_id), "rejected": b.rejected})
         try:
-            for chunk in error_file_chunks(b.error_file):
+            for chunk in chunks:
                 fh.write(chunk)
         finally:
             if out:
