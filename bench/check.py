@@ -239,17 +239,7 @@ def run_db(db: str, args, wrk_version: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql, or both (comma separated)")
-    parser.add_argument("--subjects", type=int, default=1_000_000)
-    parser.add_argument("--records", type=int, default=10_000_000)
-    parser.add_argument("--seed", type=int, default=2014)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=15, help="length of each measured wrk run")
-    parser.add_argument("--warmup", type=int, default=10, help="warm-up, seconds")
-    parser.add_argument("--database-url", help="PostgreSQL: a database already holding the portal data set")
-    parser.add_argument("--child")
-    parser.add_argument("--out")
+    parser = portal.load_arguments(__doc__)
     args = parser.parse_args()
     if args.child == "prepare":
         child_prepare(args)

@@ -412,8 +412,9 @@ def run_db(db: str, args, wrk_version: str) -> None:
             server.__exit__(None, None, None)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def load_arguments(doc: str) -> argparse.ArgumentParser:
+    """The options every benchmark on the portal data set takes (bench/check.py too)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql, or both (comma separated)")
     parser.add_argument("--subjects", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=10_000_000)
@@ -421,12 +422,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=15, help="length of each measured wrk run")
     parser.add_argument("--warmup", type=int, default=10, help="warm-up per endpoint, seconds")
-    parser.add_argument("--fresh", action="store_true", help="build the data set again even when cached")
-    parser.add_argument("--reuse", action="store_true", help="(the default) use the cached data set when there is one")
-    parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--database-url", help="PostgreSQL: measure this database, already holding the data set, as it is")
     parser.add_argument("--child")
     parser.add_argument("--out")
+    return parser
+
+
+def main() -> None:
+    parser = load_arguments(__doc__)
+    parser.add_argument("--fresh", action="store_true", help="build the data set again even when cached")
+    parser.add_argument("--reuse", action="store_true", help="(the default) use the cached data set when there is one")
+    parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
     if args.child == "build":
         child_build(args)
