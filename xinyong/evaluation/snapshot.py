@@ -37,8 +37,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import NullIf
 
@@ -89,24 +90,34 @@ def export_snapshot(
     using: str = "default",
     batch_size: int = 200_000,
     workers: int | None = None,
+    tables: tuple[str, ...] = ("subjects", "members", "facts"),
+    record_ids: Iterable[int] | None = None,
 ) -> dict[str, int]:
     """Write the snapshot for `compiled` on `as_of` to `out_dir`; returns the row count of each
     table. Facts and attrs come from one pass over the records (a column per field the rules
     name). On PostgreSQL, outside a transaction, a full export reads the records in `workers`
     (default: the cores, at most 4) id ranges at once, on as many connections sharing one
-    database snapshot (pg_export_snapshot), so that all tables are read as of one moment."""
+    database snapshot (pg_export_snapshot), so that all tables are read as of one moment.
+    `tables` limits the export to some of "subjects", "members" and "facts" (facts and attrs,
+    which come from one pass); the counts of the others are 0. `record_ids` (with tables
+    ("facts",) only): the facts and attrs of those records (the snapshot mirror's update)."""
     needs = Needs.of(compiled)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ids = None if subject_ids is None else sorted(set(subject_ids))
+    ids = None if subject_ids is None else _evaluated(needs, subject_ids, using)
     connection = connections[using]
     connection.ensure_connection()
     if workers is None:
         workers = min(4, os.cpu_count() or 1)
-    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block and ids is None and workers > 1
-    counts = {}
+    if record_ids is not None and (subject_ids is not None or tuple(tables) != ("facts",)):
+        raise ValueError("record_ids exports the facts of those records only")
+    parallel = (connection.vendor == "postgresql" and not connection.in_atomic_block and ids is None and record_ids is None
+                and workers > 1 and "facts" in tables)
+    counts = dict.fromkeys(c.SNAPSHOT_TABLES, 0)
     with _shared_snapshot(connection) if parallel else contextlib.nullcontext() as snapshot_id:
         for name in ("subjects", "members"):
+            if name not in tables:
+                continue
             schema = arrow_schema(c.SNAPSHOT_TABLES[name])
             with pq.ParquetWriter(out / f"{name}.parquet", schema, compression=COMPRESSION) as writer:
                 n = 0
@@ -116,32 +127,46 @@ def export_snapshot(
                             writer.write_batch(batch)
                             n += batch.num_rows
                 counts[name] = n
-        fact_schema, attr_schema = arrow_schema(c.FactRow), arrow_schema(c.AttrRow)
-        with (pq.ParquetWriter(out / "facts.parquet", fact_schema, compression=COMPRESSION) as facts,
-              pq.ParquetWriter(out / "attrs.parquet", attr_schema, compression=COMPRESSION) as attrs):
-            counts["facts"] = counts["attrs"] = 0
-            lock = threading.Lock()
-
-            def write(batch: pa.RecordBatch, specs) -> None:
-                fact_batch = pa.RecordBatch.from_arrays(batch.columns[: len(fact_schema)], schema=fact_schema)
-                attr_batches = [_attr_batch(batch, i, field, multi) for i, (field, multi) in enumerate(specs, start=len(fact_schema))]
-                with lock:
-                    facts.write_batch(fact_batch)
-                    counts["facts"] += fact_batch.num_rows
-                    for b in attr_batches:
-                        if b.num_rows:
-                            attrs.write_batch(b)
-                            counts["attrs"] += b.num_rows
-
-            if needs.items:
-                if parallel:
-                    _export_records_parallel(needs, using, batch_size, workers, snapshot_id, write)
-                else:
-                    for chunk in _chunks(ids, lambda chunk: chunk):
-                        qs, specs = _records_query(needs, chunk)
-                        for batch in _stream(qs, _records_schema(specs), using, batch_size):
-                            write(batch, specs)
+        if "facts" in tables:
+            _export_records(out, needs, ids, using, batch_size, workers, snapshot_id if parallel else None, counts,
+                            record_ids=None if record_ids is None else sorted(set(record_ids)))
     return {name: counts[name] for name in c.SNAPSHOT_TABLES}
+
+
+def _export_records(out: Path, needs: Needs, ids: list[int] | None, using: str, batch_size: int, workers: int, snapshot_id: str | None, counts: dict,
+                    record_ids: list[int] | None = None) -> None:
+    """facts.parquet and attrs.parquet from one pass over the records (in parallel when given a
+    shared database snapshot)."""
+    fact_schema, attr_schema = arrow_schema(c.FactRow), arrow_schema(c.AttrRow)
+    with (pq.ParquetWriter(out / "facts.parquet", fact_schema, compression=COMPRESSION) as facts,
+          pq.ParquetWriter(out / "attrs.parquet", attr_schema, compression=COMPRESSION) as attrs):
+        counts["facts"] = counts["attrs"] = 0
+        lock = threading.Lock()
+
+        def write(batch: pa.RecordBatch, specs) -> None:
+            fact_batch = pa.RecordBatch.from_arrays(batch.columns[: len(fact_schema)], schema=fact_schema)
+            attr_batches = [_attr_batch(batch, i, field, multi) for i, (field, multi) in enumerate(specs, start=len(fact_schema))]
+            with lock:
+                facts.write_batch(fact_batch)
+                counts["facts"] += fact_batch.num_rows
+                for b in attr_batches:
+                    if b.num_rows:
+                        attrs.write_batch(b)
+                        counts["attrs"] += b.num_rows
+
+        if needs.items:
+            if snapshot_id is not None:
+                _export_records_parallel(needs, using, batch_size, workers, snapshot_id, write)
+            elif record_ids is not None:
+                for start in range(0, len(record_ids), ID_CHUNK):
+                    qs, specs = _records_query(needs, None, record_ids[start: start + ID_CHUNK])
+                    for batch in _stream(qs, _records_schema(specs), using, batch_size):
+                        write(batch, specs)
+            else:
+                for chunk in _chunks(ids, lambda chunk: chunk):
+                    qs, specs = _records_query(needs, chunk)
+                    for batch in _stream(qs, _records_schema(specs), using, batch_size):
+                        write(batch, specs)
 
 
 COMPRESSION = "lz4"  # a snapshot lives for one run: fast to write matters more than size
@@ -202,14 +227,38 @@ def _chunks(ids: list[int] | None, build) -> Iterator:
 _RAW_ATTRS = pa.schema([("record_id", pa.int64()), ("field", pa.string()), ("value", pa.string())])
 
 
-def _records(needs: Needs, ids: list[int] | None):
-    records = Record.objects.filter(disclosure__in=sorted(needs.disclosures), subject__kind__in=sorted(needs.kinds))
-    if ids is not None:
-        records = records.filter(subject_id__in=ids)
-    return records
+def _among(field: str, ids: list[int], using: str = "default") -> Q:
+    """`field` is one of `ids`: on PostgreSQL one array parameter (`= ANY(%s)`), not thousands of
+    placeholders (which psycopg parses client-side for a COPY, and the planner reads one by one);
+    elsewhere IN (the caller chunks by ID_CHUNK for SQLite's parameter limit)."""
+    if connections[using].vendor == "postgresql":
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))})
+    return Q(**{f"{field}__in": ids})
 
 
-def _records_query(needs: Needs, ids: list[int] | None):
+def _evaluated(needs: Needs, subject_ids: Iterable[int], using: str) -> list[int]:
+    """Those of the given subjects of the kinds the models evaluate: the other queries of an
+    incremental export then need no join with the subjects (a hash of the whole table)."""
+    wanted = sorted(set(subject_ids))
+    out: list[int] = []
+    for start in range(0, len(wanted), ID_CHUNK):
+        chunk = wanted[start: start + ID_CHUNK]
+        out.extend(Subject.objects.using(using).filter(_among("id", chunk, using), kind__in=sorted(needs.kinds)).order_by("id").values_list("id", flat=True))
+    return out
+
+
+def _records(needs: Needs, ids: list[int] | None, record_ids: list[int] | None = None):
+    """The records of the subjects evaluated: all of them, or `ids` (already of those kinds), or
+    those of `record_ids` that belong to them."""
+    records = Record.objects.filter(disclosure__in=sorted(needs.disclosures))
+    if record_ids is not None:
+        return records.filter(_among("id", record_ids), subject__kind__in=sorted(needs.kinds))
+    if ids is None:
+        return records.filter(subject__kind__in=sorted(needs.kinds))
+    return records.filter(_among("subject_id", ids))
+
+
+def _records_query(needs: Needs, ids: list[int] | None, record_ids: list[int] | None = None):
     """The facts' columns, then one text column per (field, multi-choice or not) the rules name:
     the field's value for the records of the items whose rules name it, else null. Returns
     (queryset, [(field, multi), ...] for the extra columns)."""
@@ -232,7 +281,7 @@ def _records_query(needs: Needs, ids: list[int] | None):
         for is_multi, codes in sorted(multi.items()):
             specs.append((field, is_multi))
             extra.append(Case(When(item_code__in=codes, then=KeyTextTransform(field, "data")), default=None, output_field=TextField()))
-    qs = _records(needs, ids).filter(item_code__in=sorted(needs.items)).order_by().values_list(
+    qs = _records(needs, ids, record_ids).filter(item_code__in=sorted(needs.items)).order_by().values_list(
         "id", "subject_id", "item_code", "authority_level", NullIf(F("severity"), Value("")),
         "decided_on", ends_on, "status", "disclosure", "under_objection", *extra,
     )
@@ -257,18 +306,15 @@ def _attr_batch(batch: pa.RecordBatch, column: int, field: str, multi: bool) -> 
 def _querysets(name: str, needs: Needs, as_of: date, ids: list[int] | None) -> list[tuple]:
     """(values_list queryset, None) giving the table's columns (subjects, members)."""
     if name == "subjects":
-        qs = Subject.objects.filter(kind__in=sorted(needs.kinds))
-        if ids is not None:
-            qs = qs.filter(id__in=ids)
+        qs = Subject.objects.filter(kind__in=sorted(needs.kinds)) if ids is None else Subject.objects.filter(_among("id", ids))
         return [(qs.order_by().values_list("id", "kind", "region", "industry"), None)]
     if name == "members":
         qs = ListEntry.objects.filter(
             Q(listed_on__isnull=True) | Q(listed_on__lte=as_of),
             Q(expires_on__isnull=True) | Q(expires_on__gte=as_of),
-            list_code__in=sorted(needs.lists), status="listed", subject__kind__in=sorted(needs.kinds),
+            list_code__in=sorted(needs.lists), status="listed",
         )
-        if ids is not None:
-            qs = qs.filter(subject_id__in=ids)
+        qs = qs.filter(subject__kind__in=sorted(needs.kinds)) if ids is None else qs.filter(_among("subject_id", ids))
         return [(qs.order_by().values_list("subject_id", "list_code"), None)] if needs.lists else []
     raise ValueError(name)
 
@@ -315,16 +361,16 @@ def _stream_cursor(connection, sql, params, schema: pa.Schema, batch_size: int) 
 
 def _stream_copy(connection, sql, params, schema: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
     connection.ensure_connection()
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _export_settings(cursor):
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-            blocks = iter(copy)
+            blocks = _copy_blocks(raw, copy)
             first = next(blocks, None)
             if first is None:  # no rows (Arrow refuses an empty CSV)
                 return
             reader = pacsv.open_csv(
                 io.BufferedReader(ChunkStream(itertools.chain([first], blocks)), buffer_size=1 << 20),
-                read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24, use_threads=False),
+                read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 20, use_threads=False),
                 # PostgreSQL's CSV: NULL is an unquoted empty field, '' a quoted one; booleans t/f
                 convert_options=pacsv.ConvertOptions(
                     column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False,
@@ -334,3 +380,59 @@ def _stream_copy(connection, sql, params, schema: pa.Schema, batch_size: int) ->
             for batch in reader:
                 if batch.num_rows:
                     yield batch.cast(schema) if batch.schema != schema else batch
+
+
+COPY_BLOCK = 1 << 20
+
+
+@contextlib.contextmanager
+def _export_settings(cursor):
+    """The export's queries without JIT compilation (on a large table the planner's estimate
+    passes jit_above_cost, and compiling takes seconds where an incremental export runs in
+    tenths), and with the memory a bitmap of many subjects' records needs to stay exact. Undone
+    after (or by the rollback of a failed transaction, which undoes SET)."""
+    cursor.execute("SET jit = off")
+    cursor.execute("SET work_mem = '64MB'")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError):
+            cursor.execute("RESET jit")
+            cursor.execute("RESET work_mem")
+
+
+def _copy_blocks(raw, copy) -> Iterator[bytes]:
+    """A COPY TO STDOUT's rows joined in blocks of about COPY_BLOCK bytes. psycopg's Copy gives
+    one row per call, each through its wait loop (some 2 µs a row: minutes at 50 million rows);
+    here the rows libpq has already received are taken in a tight loop, and psycopg waits only
+    when none is there. At the end of the data the final result is fetched as psycopg's own
+    reader does, and the Copy marked finished."""
+    import psycopg
+    from psycopg.generators import fetch_many
+
+    pgconn = raw.connection.pgconn
+    get = pgconn.get_copy_data
+    parts: list = []
+    size = 0
+    while True:
+        nbytes, data = get(1)  # without blocking: 0 means none received yet
+        if nbytes > 0:
+            parts.append(data)
+            size += nbytes
+            if size >= COPY_BLOCK:
+                yield b"".join(parts)
+                parts, size = [], 0
+        elif nbytes == 0:
+            row = copy.read()  # psycopg waits for the next row, or the end
+            if not row:
+                break
+            parts.append(row)
+            size += len(row)
+        else:  # the end of the data: the final result, as psycopg.generators.copy_from takes it
+            results = raw.connection.wait(fetch_many(pgconn))
+            if len(results) != 1 or results[0].status != psycopg.pq.ExecStatus.COMMAND_OK:
+                raise psycopg.errors.error_from_result(results[-1], encoding=pgconn._encoding) if results else psycopg.OperationalError("COPY ended without a result")
+            copy._finished = True  # psycopg's Copy would otherwise read on at exit
+            break
+    if parts:
+        yield b"".join(parts)
