@@ -9,14 +9,19 @@ PostgreSQL, against a bare DuckDB GROUP BY over the same snapshot measured in th
 What is measured, on a throwaway PostgreSQL server (`bench/pgserver.py`) holding the data set of
 `bench/data.py:load_evaluation_data` (cached as a pg_dump under var/bench/):
 
-- **full run, first**: `evaluation_run(kind="full")` with no result stored yet (it writes every
-  result), with its phase timings (export of the snapshot, evaluation on DuckDB, writing);
-- **full run, unchanged**: the same again with nothing changed (it writes nothing);
-- **incremental run**: 10,000 random evaluated subjects get a new penalty record each, then
-  `evaluation_run(kind="incremental", subject_ids=...)` (the insert is not timed);
-- **baseline**: a bare DuckDB `SELECT subject_id, count(*) FROM facts GROUP BY subject_id` over the
-  Parquet snapshot the full run exports (written to Parquet, as the engine's output is), with the
-  same thread count — the floor of any set-based evaluation of these facts;
+- **full run, first**: `evaluation_run(kind="full")` with no result stored and no snapshot
+  mirror yet (it exports every record into the mirror and writes every result), with its phase
+  timings (`export` of subjects and list memberships, `mirror`, `evaluate` on DuckDB, `write`);
+- **full run, nothing changed**: the same again (the mirror up to date, nothing written);
+- **incremental run**: 10,000 random evaluated subjects get a new penalty record each (with its
+  change event, as ingestion writes it; not timed), then
+  `evaluation_run(kind="incremental", subject_ids=...)`;
+- **full run after changes**: 10,000 subjects changed as above, then a full run (the mirror
+  takes those subjects from the database; their results are written) — a day's changes and the
+  nightly full run;
+- **baseline**: a bare DuckDB `SELECT subject_id, count(*) FROM facts GROUP BY subject_id` over
+  the facts the full runs read (the mirror's table), written to Parquet, with the same thread
+  count — the floor of any set-based evaluation of these facts;
 - with `--spark`: on a smaller data set, the snapshot evaluated by `engine.SparkEngine` (PySpark
   local mode, all cores) and by `engine.DuckDBEngine`, session start-up apart.
 
@@ -105,7 +110,6 @@ def child_measure(args) -> dict:
     from django.db import connection
 
     from bench.data import _fill_defaults
-    from xinyong.evaluation import snapshot
     from xinyong.evaluation.compile import compile_models
     from xinyong.evaluation.loader import get_models
     from xinyong.evaluation.models import EvaluationResult, EvaluationRun
@@ -129,39 +133,42 @@ def child_measure(args) -> dict:
         wall = time.perf_counter() - t
         return {"wall": round(wall, 2), **run.timings, "results": run.results, "written": run.changed}
 
-    # baseline: the bare GROUP BY over the snapshot a full run exports
+    # the first full run: no result stored, no mirror (it exports every record and writes
+    # every result: once in a database's life)
+    from xinyong.evaluation import mirror
+
+    with connection.cursor() as cur:
+        cur.execute(f'TRUNCATE "{EvaluationResult._meta.db_table}"')  # noqa: S608
+    mirror.mirror_path().unlink(missing_ok=True)
+    firsts = [timed_run(kind="full")]
+    print(f"  full (first): {firsts[-1]}", file=sys.stderr, flush=True)
+    out["snapshot_rows"] = _mirror_rows(connection)
+
+    # baseline: the bare GROUP BY over the facts the full runs read (the mirror's), same threads
     work = Path(tempfile.mkdtemp(prefix="eval-bench-", dir=ROOT / "var" / "bench"))
     try:
-        t = time.perf_counter()
-        counts = snapshot.export_snapshot(work / "snap", compiled=compiled, as_of=AS_OF)
-        out["export_alone_s"] = round(time.perf_counter() - t, 2)
-        out["snapshot_rows"] = counts
-        out["snapshot_mb"] = round(sum(p.stat().st_size for p in (work / "snap").iterdir()) / 1e6)
         base = []
         for i in range(args.repeat):
             con = duckdb.connect(":memory:", config={"threads": threads, "preserve_insertion_order": False})
+            con.execute(f"ATTACH '{mirror.mirror_path()}' AS m (READ_ONLY)")
             out["loads"].append(load1())
             t = time.perf_counter()
-            con.execute(f"COPY (SELECT subject_id, count(*) AS n FROM read_parquet('{work}/snap/facts.parquet') GROUP BY subject_id) TO '{work}/g{i}.parquet' (FORMAT parquet)")
+            con.execute(f"COPY (SELECT subject_id, count(*) AS n FROM m.facts GROUP BY subject_id) TO '{work}/g{i}.parquet' (FORMAT parquet)")
             base.append(time.perf_counter() - t)
             con.close()
         out["baseline_s"] = [round(b, 2) for b in base]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    # the first full run writes every result (once: it is dominated by the writing), then full
-    # runs with nothing changed
-    with connection.cursor() as cur:
-        cur.execute(f'TRUNCATE "{EvaluationResult._meta.db_table}"')  # noqa: S608
-    firsts = [timed_run(kind="full")]
-    print(f"  full (first): {firsts[-1]}", file=sys.stderr, flush=True)
+    # full runs with nothing changed (the mirror up to date, nothing to write)
     unchanged = []
     for _ in range(args.repeat):
         unchanged.append(timed_run(kind="full"))
         print(f"  full (unchanged): {unchanged[-1]}", file=sys.stderr, flush=True)
     out["full_first"], out["full_unchanged"] = firsts, unchanged
 
-    # incremental: 10,000 evaluated subjects get a new (serious, city-level) penalty each
+    # incremental: 10,000 evaluated subjects get a new (serious, city-level) penalty each; then
+    # the same again followed by a full run (a day's changes, then the nightly full run)
     rng = random.Random(args.seed)
     kinds = sorted({k.kind for k in compiled.kinds})
     with connection.cursor() as cur:
@@ -169,8 +176,8 @@ def child_measure(args) -> dict:
         ids = [r[0] for r in cur.fetchall()]
         cur.execute("SELECT id FROM catalog_department ORDER BY id LIMIT 1")
         dept = cur.fetchone()[0]
-    incs = []
-    for i in range(max(3, args.repeat)):
+
+    def change(i: int) -> list[int]:
         chosen = sorted(rng.sample(ids, min(args.changed, len(ids))))
         with connection.cursor() as cur:
             cols, exprs = _fill_defaults(cur, "records_record", {
@@ -179,13 +186,45 @@ def child_measure(args) -> dict:
                 "disclosure": "'public'", "publish_from": "%(day)s", "publish_until": "%(until)s", "status": "'active'", "version": "1",
                 "data": "'{}'::jsonb", "received_at": "now()", "updated_at": "now()", "under_objection": "false",
             })
-            cur.execute(f"INSERT INTO records_record ({cols}) SELECT {exprs} FROM unnest(%(ids)s::bigint[]) AS s",  # noqa: S608
+            cur.execute(f"INSERT INTO records_record ({cols}) SELECT {exprs} FROM unnest(%(ids)s::bigint[]) AS s RETURNING id, subject_id",  # noqa: S608
                         {"day": AS_OF.replace(day=1), "until": AS_OF.replace(year=AS_OF.year + 3), "ids": chosen})
-        incs.append(timed_run(kind="incremental", subject_ids=chosen))
+            added = cur.fetchall()
+            # their change events, as ingestion writes them with the records
+            cur.execute("INSERT INTO records_changeevent (at, entity, entity_id, subject_id, item_code, op)"
+                        " SELECT now(), 'record', r, s, 'penalty.gsj', 'ADD' FROM unnest(%s::bigint[], %s::bigint[]) AS t(r, s)",
+                        [[a[0] for a in added], [a[1] for a in added]])
+        return chosen
+
+    incs = []
+    for i in range(max(3, args.repeat)):
+        incs.append(timed_run(kind="incremental", subject_ids=change(i)))
         print(f"  incremental: {incs[-1]}", file=sys.stderr, flush=True)
     out["incremental"] = incs
+    after = []
+    for i in range(args.repeat):
+        change(100 + i)
+        after.append(timed_run(kind="full"))
+        print(f"  full (after {args.changed} changed): {after[-1]}", file=sys.stderr, flush=True)
+    out["full_after_changes"] = after
     out["runs"] = EvaluationRun.objects.filter(status="done").count()
     return out
+
+
+def _mirror_rows(connection) -> dict:
+    import duckdb
+
+    from xinyong.evaluation import mirror
+
+    con = duckdb.connect(str(mirror.mirror_path()), read_only=True)
+    try:
+        rows = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in ("facts", "attrs")}  # noqa: S608
+    finally:
+        con.close()
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM subjects_subject")
+        rows["subjects"] = cur.fetchone()[0]
+    rows["mirror_mb"] = round(mirror.mirror_path().stat().st_size / 1e6)
+    return rows
 
 
 def spark_session(tmp: Path):
@@ -323,20 +362,24 @@ def report(args, info: dict, m: dict, spark: dict | None) -> None:
           + (f"; generated in {info['generate_s']:.0f} s" if info.get("generate_s") else "")
           + (f"; restored from the cache in {info['restore_s']:.0f} s" if info.get("restore_s") else ""))
     rows = m["snapshot_rows"]
-    print(f"snapshot: {rows['subjects']:,} subjects, {rows['facts']:,} facts, {rows['attrs']:,} attrs, {rows['members']:,} members;"
-          f" {m['snapshot_mb']} MB of Parquet; exported alone in {m['export_alone_s']:.1f} s")
+    print(f"snapshot: {rows['subjects']:,} subjects; the mirror: {rows['facts']:,} facts, {rows['attrs']:,} attrs, {rows['mirror_mb']:,} MB")
     base = _median(m["baseline_s"])
     print(f"1-minute load during the measurements: {min(m['loads']):.2f}–{max(m['loads']):.2f}")
     print()
-    print("| run | wall s (median) | export s | evaluate s | write s | results | written | ratio to baseline | runs (wall s) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for label, runs in (("full, first (writes all)", m["full_first"]), ("full, unchanged", m["full_unchanged"]),
+    print("| run | wall s (median) | export s | mirror s | evaluate s | write s | results | written | ratio to baseline | runs (wall s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+
+    def fmt(v, spec=".1f"):
+        return "—" if v is None else format(v, spec)
+
+    for label, runs in (("full, first (builds the mirror, writes all)", m["full_first"]), ("full, nothing changed", m["full_unchanged"]),
+                        (f"full, {args.changed:,} subjects changed since the last", m["full_after_changes"]),
                         (f"incremental, {args.changed:,} changed subjects", m["incremental"])):
         wall = med(runs, "wall")
         walls = ", ".join(f"{r['wall']:.1f}" for r in runs)
-        print(f"| {label} | {wall:.1f} | {med(runs, 'export'):.1f} | {med(runs, 'evaluate'):.1f} | {med(runs, 'write'):.1f} |"
+        print(f"| {label} | {wall:.1f} | {fmt(med(runs, 'export'))} | {fmt(med(runs, 'mirror'))} | {fmt(med(runs, 'evaluate'))} | {fmt(med(runs, 'write'))} |"
               f" {med(runs, 'results'):,.0f} | {med(runs, 'written'):,.0f} | {wall / base:.1f} | {walls} |")
-    print(f"| baseline: DuckDB GROUP BY subject_id over facts | {base:.2f} | | | | | | 1.0 | {', '.join(f'{b:.2f}' for b in m['baseline_s'])} |")
+    print(f"| baseline: DuckDB GROUP BY subject_id over facts | {base:.2f} | | | | | | | 1.0 | {', '.join(f'{b:.2f}' for b in m['baseline_s'])} |")
     if spark:
         r = spark["snapshot_rows"]
         print(f"\nSpark (local[*], {os.cpu_count()} cores) at {args.spark_subjects:,} subjects / {args.spark_records:,} records"

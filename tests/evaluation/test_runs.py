@@ -133,7 +133,7 @@ def test_the_command_runs_and_explains(firm):
     out = io.StringIO()
     call_command("evaluate", "run", "--as-of", "2026-11-30", stdout=out)
     summary = json.loads(out.getvalue())
-    assert summary["status"] == "done" and summary["as_of"] == "2026-11-30" and set(summary["timings"]) == {"export", "evaluate", "write"}
+    assert summary["status"] == "done" and summary["as_of"] == "2026-11-30" and set(summary["timings"]) == {"export", "mirror", "evaluate", "write"}
     out = io.StringIO()
     call_command("evaluate", "explain", "--subject", firm.uscc.lower(), "--model", BASELINE, stdout=out)
     text = out.getvalue()

@@ -70,7 +70,57 @@ def compiled_tables(compiled: c.Compiled) -> dict[str, pa.Table]:
     return out
 
 
-SnapshotSource = Path | str | c.Snapshot | Mapping[str, pa.Table]
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """A snapshot whose tables named in `tables` are in a DuckDB database file (the mirror:
+    mirror.py), the others Parquet files in `folder`; with `subject_ids`, only those subjects'
+    rows of the database's tables (an incremental run)."""
+
+    folder: Path
+    database: Path
+    tables: tuple[str, ...] = ("facts", "attrs")
+    subject_ids: tuple[int, ...] | None = None
+
+    def selects(self) -> dict[str, str]:
+        """The SELECT giving each of the database's tables (its schema attached as `mirror`,
+        the scope registered as `scope_ids`; attrs read after facts)."""
+        out = {name: f"SELECT * FROM mirror.{name}" for name in self.tables}
+        if self.subject_ids is not None:
+            if "subjects" in out:
+                out["subjects"] = "SELECT * FROM mirror.subjects WHERE subject_id IN (SELECT id FROM scope_ids)"
+            if "facts" in out:
+                out["facts"] = "SELECT * FROM mirror.facts WHERE subject_id IN (SELECT id FROM scope_ids)"
+            if "attrs" in out:
+                out["attrs"] = "SELECT * FROM mirror.attrs WHERE record_id IN (SELECT record_id FROM facts)"
+        return out
+
+    def attach(self, con) -> None:
+        """Attach the database to a DuckDB connection and create a view per table."""
+        con.execute(f"ATTACH '{_quoted(self.database)}' AS mirror (READ_ONLY)")
+        if self.subject_ids is not None:
+            con.register("scope_ids", pa.table({"id": pa.array(sorted(self.subject_ids), pa.int64())}))
+        selects = self.selects()
+        # a subset is read once into a temporary table (the SQL reads facts three times); the
+        # whole tables are read in place
+        kind = "VIEW" if self.subject_ids is None else "TEMP TABLE"
+        for name in c.SNAPSHOT_TABLES:
+            if name in selects:
+                con.execute(f"CREATE {kind} {name} AS {selects[name]}")
+            else:
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(snapshot_file(self.folder, name))}')")
+
+    def read(self, name: str) -> pa.Table:
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        try:
+            self.attach(con)
+            return con.sql(f"SELECT * FROM {name}").to_arrow_table().cast(arrow_schema(c.SNAPSHOT_TABLES[name]))  # noqa: S608
+        finally:
+            con.close()
+
+
+SnapshotSource = Path | str | c.Snapshot | Mapping[str, pa.Table] | StoredSnapshot
 
 
 def snapshot_tables(snapshot: SnapshotSource) -> dict[str, pa.Table]:
@@ -78,6 +128,8 @@ def snapshot_tables(snapshot: SnapshotSource) -> dict[str, pa.Table]:
     the SQL engines read Parquet folders in place)."""
     if isinstance(snapshot, c.Snapshot):
         return {name: rows_to_arrow(getattr(snapshot, name), row_type) for name, row_type in c.SNAPSHOT_TABLES.items()}
+    if isinstance(snapshot, StoredSnapshot):
+        return {name: snapshot.read(name) for name in c.SNAPSHOT_TABLES}
     if isinstance(snapshot, Mapping):
         return {name: snapshot[name].cast(arrow_schema(row_type)) for name, row_type in c.SNAPSHOT_TABLES.items()}
     folder = Path(snapshot)
@@ -202,11 +254,11 @@ class DuckDBEngine:
         try:
             for name, table in compiled_tables(compiled).items():
                 con.register(name, table)
-            if isinstance(snapshot, str | Path):
-                folder = Path(snapshot)
+            if isinstance(snapshot, StoredSnapshot):
+                snapshot.attach(con)
+            elif isinstance(snapshot, str | Path):
                 for name in c.SNAPSHOT_TABLES:
-                    path = str(snapshot_file(folder, name)).replace("'", "''")
-                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(snapshot_file(Path(snapshot), name))}')")
             else:
                 for name, table in snapshot_tables(snapshot).items():
                     con.register(name, table)
@@ -242,6 +294,10 @@ class DuckDBEngine:
             target = str(paths[name]).replace("'", "''")
             con.execute(f"COPY ({q}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
         return Evaluation(**paths)
+
+
+def _quoted(path: Path | str) -> str:
+    return str(path).replace("'", "''")
 
 
 _DUCK_TYPES = {pa.int64(): "BIGINT", pa.string(): "VARCHAR", pa.date32(): "DATE", pa.bool_(): "BOOLEAN"}

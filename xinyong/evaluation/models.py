@@ -9,7 +9,13 @@ costs nothing to re-evaluate. A run writes all its results in one transaction: a
 half-way leaves the previous results in force.
 """
 
+import uuid
+
 from django.db import models
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
 
 RUN_KINDS = [("full", "全量评价"), ("incremental", "增量评价")]
 RUN_STATUS = [("running", "进行中"), ("done", "已完成"), ("failed", "失败")]
@@ -32,6 +38,9 @@ class EvaluationRun(models.Model):
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     actor_label = models.CharField("发起者", max_length=150, blank=True)
+    # this run's own mark, unlike its id never reused (a restored database, a rolled-back test):
+    # the snapshot mirror trusts what a run that exists in this database wrote (mirror.py)
+    token = models.CharField("批次标记", max_length=32, default=new_token, editable=False, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "评价批次"
@@ -42,8 +51,12 @@ class EvaluationRun(models.Model):
 
 
 class EvaluationResult(models.Model):
-    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="result_rows")
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="evaluations", db_index=False)
+    # no foreign-key constraints in the database: results are derived data written millions at a
+    # time by one writer (store.py) for subjects it has just read, and PostgreSQL would check
+    # each row's two references at commit (minutes for a province's first run); PROTECT still
+    # holds in the ORM
+    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="result_rows", db_constraint=False)
+    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="evaluations", db_index=False, db_constraint=False)
     model_code = models.CharField("评价模型", max_length=60)
     model_version = models.CharField("模型版本", max_length=20)
     score_milli = models.IntegerField("得分（千分）")

@@ -108,7 +108,8 @@ def run_lock():
 def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, as_of: date | None, engine: str) -> EvaluationRun:
     import duckdb
 
-    from . import snapshot
+    from . import mirror, snapshot
+    from .engine import StoredSnapshot
 
     models = get_models()
     compiled = compile_models(models)
@@ -119,29 +120,54 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
     run = EvaluationRun.objects.create(kind=kind, engine=engine, as_of=day, feed_seq=top, data_as_of=at, model_versions=versions, actor_label=actor.label)
     folder: Path | None = None
     timings: dict[str, float] = {}
+    detail: dict = {"kind": kind}
+    use_mirror = engine == "duckdb" and settings.XINYONG["EVALUATION"]["MIRROR"]
+    previous = EvaluationRun.objects.filter(status="done").exclude(pk=run.pk).order_by("-id").values_list("token", flat=True).first()
     try:
         folder = _work_dir()
         t = time.perf_counter()
-        snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids)
-        timings["export"] = round(time.perf_counter() - t, 3)
+        refreshed = None
+        if use_mirror:  # the records' part from the mirror, brought up to date from the change feed
+            # list memberships (and an incremental run's subjects) exported; the rest in the mirror
+            tables = ("members",) if subject_ids is None else ("members", "subjects")
+            snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids, tables=tables)
+            timings["export"] = round(time.perf_counter() - t, 3)
+            t = time.perf_counter()
+            # a full run builds the mirror when it has none (or none it can trust); an
+            # incremental run uses it only when it can be brought up to date
+            refreshed = mirror.refresh(compiled=compiled, as_of=day, run=run, work=folder, full=kind == "full")
+            timings["mirror"] = round(time.perf_counter() - t, 3)
+        if refreshed is not None:
+            detail["mirror"] = {"rebuilt": refreshed.rebuilt, "records": refreshed.records, "feed_seq": refreshed.feed_seq}
+            scope = None if subject_ids is None else tuple(subject_ids)
+            source = StoredSnapshot(folder / "snapshot", refreshed.path, mirror.STORED if scope is None else mirror.MIRRORED, scope)
+        else:
+            t = time.perf_counter()
+            snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids)
+            timings["export"] = round(time.perf_counter() - t + timings.get("export", 0), 3)
+            source = folder / "snapshot"
         t = time.perf_counter()
-        out = _engine(engine).evaluate(compiled, folder / "snapshot", day, out_dir=folder / "out")
+        # DuckDB's output stays in memory as Arrow (columns, read in place below); the other
+        # engines' is written to the run's folder
+        out = _engine(engine).evaluate(compiled, source, day, out_dir=None if engine == "duckdb" else folder / "out")
         timings["evaluate"] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
         duck = duckdb.connect(":memory:")
         try:
             for name in ("results", "contributions"):
-                duck.register(f"{name}_arrow", out.table(name))
-                duck.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
+                duck.register(name, out.table(name))
             now = timezone.now()
+            current = mirror.cached_digests(mirror.mirror_path(), subject_ids) if refreshed is not None else None
             with transaction.atomic():
-                changes = store.write_changes(run=run, duck=duck, versions=versions, subject_ids=subject_ids, at=now)
+                changes = store.write_changes(run=run, duck=duck, versions=versions, subject_ids=subject_ids, at=now, current=current)
                 timings["write"] = round(time.perf_counter() - t, 3)
                 run.status, run.finished_at, run.timings = "done", now, timings
                 run.results, run.changed = changes.results, changes.written
                 run.subjects = len(subject_ids) if subject_ids is not None else changes.results
                 run.save()
-                audit_log(actor=actor, action="evaluation.run", object_type="evaluation_run", object_id=run.pk, detail={"kind": kind, "results": changes.results, "written": changes.written, "closed": changes.closed})
+                audit_log(actor=actor, action="evaluation.run", object_type="evaluation_run", object_id=run.pk, detail={**detail, "results": changes.results, "written": changes.written, "closed": changes.closed})
+            if engine == "duckdb":  # the mirror's digests follow (trusted only while this run is the latest)
+                mirror.save_digests(mirror.mirror_path(), duck=duck, run=run, subject_ids=subject_ids, previous_token=previous)
         finally:
             duck.close()
     except Exception as exc:

@@ -1,8 +1,8 @@
 """Writing a run's results: only what changed, in one transaction.
 
 The engines give results and contributions as Arrow tables (columns of `compiled.ResultRow` and
-`compiled.ContributionRow`). Here DuckDB folds each subject's contributions into the JSON kept
-with its result, digests the whole result, and compares it with the subject's current result
+`compiled.ContributionRow`). Here DuckDB digests each subject's whole result (its contributions
+through an order-free aggregate of their hashes) and compares it with the subject's current result
 under that model (exported from the database by digest only); then the database closes the
 current results that changed or left the run's scope and inserts the new ones. Unchanged
 subjects cost one digest comparison and no write.
@@ -24,21 +24,40 @@ RESULT_COLUMNS = [
     "override_seq", "contributions", "digest", "valid_from", "valid_to",
 ]
 
-# the new results with their contributions as JSON text and a digest of the whole
+# the new results with a digest of the whole (score, grades, override and contributions: a 64-bit
+# hash, in hex). The contributions enter it through an order-free aggregate of a hash of each
+# (count, xor, sum):
+# one hash aggregation instead of ordering tens of millions of rows into text for every subject;
+# the text is built only for the results that are written (_CHANGED_SQL).
 _FOLD_SQL = """
 CREATE OR REPLACE TEMP TABLE new_results AS
 WITH c AS (
-    SELECT model, subject_id,
-           '[' || string_agg('[' || record_id::VARCHAR || ',"' || indicator || '",' || points_milli::VARCHAR || ']', ','
-                             ORDER BY record_id, indicator) || ']' AS contributions
-    FROM contributions
+    SELECT model, subject_id, count(*) AS n, bit_xor(h) AS x, sum(h % 4294967291) AS s
+    FROM (SELECT model, subject_id, hash(record_id, indicator, points_milli) AS h FROM contributions) AS t
     GROUP BY model, subject_id
 )
 SELECT r.model, r.subject_id, r.score_milli, r.raw_grade, r.grade, r.override_seq,
-       coalesce(c.contributions, '[]') AS contributions,
-       md5(r.score_milli::VARCHAR || '|' || r.raw_grade || '|' || r.grade || '|'
-           || coalesce(r.override_seq::VARCHAR, '') || '|' || coalesce(c.contributions, '[]')) AS digest
+       printf('%016x', hash(r.score_milli, r.raw_grade, r.grade, r.override_seq, c.n, c.x, c.s)) AS digest
 FROM results r LEFT JOIN c USING (model, subject_id)
+"""
+
+# the results to write (new or changed), with their contributions as JSON text
+_CHANGED_SQL = """
+WITH changed AS (
+    SELECT n.* FROM new_results n
+    LEFT JOIN current_results cur ON n.model = cur.model AND n.subject_id = cur.subject_id
+    WHERE cur.digest IS NULL OR cur.digest <> n.digest
+), texts AS (
+    SELECT c.model, c.subject_id,
+           '[' || string_agg('[' || c.record_id::VARCHAR || ',"' || c.indicator || '",' || c.points_milli::VARCHAR || ']', ','
+                             ORDER BY c.record_id, c.indicator) || ']' AS contributions
+    FROM contributions c JOIN changed USING (model, subject_id)
+    GROUP BY c.model, c.subject_id
+)
+SELECT ch.subject_id, ch.model, ch.score_milli, ch.raw_grade, ch.grade, ch.override_seq,
+       coalesce(t.contributions, '[]') AS contributions, ch.digest
+FROM changed ch LEFT JOIN texts t USING (model, subject_id)
+ORDER BY ch.model, ch.subject_id
 """
 
 
@@ -74,14 +93,16 @@ def current_digests(subject_ids: list[int] | None):
     return pa.table({"model": pa.array(model_col, pa.string()), "subject_id": pa.array(subject_col, pa.int64()), "digest": pa.array(digest_col, pa.string())})
 
 
-def write_changes(*, run, duck, versions: dict[str, str], subject_ids: list[int] | None, at) -> Changes:
+def write_changes(*, run, duck, versions: dict[str, str], subject_ids: list[int] | None, at, current=None) -> Changes:
     """In the caller's transaction: close what changed, insert the new results.
 
     `duck` is a DuckDB connection holding tables `results` and `contributions` (the engine's
     output). `subject_ids` None means a full run: every current result of a model outside the
-    output is closed; otherwise only those of the given subjects."""
+    output is closed; otherwise only those of the given subjects. `current`: the current
+    results' digests in scope when the caller has them (the mirror's), else read here."""
     duck.execute(_FOLD_SQL)
-    current = current_digests(subject_ids)  # noqa: F841 (read by DuckDB by name)
+    if current is None:
+        current = current_digests(subject_ids)  # read by DuckDB by name
     duck.execute("CREATE OR REPLACE TEMP TABLE current_results AS SELECT * FROM current")
     total = duck.execute("SELECT count(*) FROM new_results").fetchone()[0]
     # current results to close: changed, or not produced again
@@ -93,13 +114,7 @@ def write_changes(*, run, duck, versions: dict[str, str], subject_ids: list[int]
         """
     ).fetchall()
     _close(to_close, at)
-    changed_sql = """
-        SELECT n.subject_id, n.model, n.score_milli, n.raw_grade, n.grade, n.override_seq, n.contributions, n.digest
-        FROM new_results n
-        LEFT JOIN current_results cur ON n.model = cur.model AND n.subject_id = cur.subject_id
-        WHERE cur.digest IS NULL OR cur.digest <> n.digest
-        ORDER BY n.model, n.subject_id
-        """
+    changed_sql = _CHANGED_SQL
     if connection.vendor == "postgresql":
         return Changes(results=total, written=_copy_new(duck, changed_sql, run, versions, at), closed=len(to_close))
     cursor = duck.execute(changed_sql)
@@ -167,6 +182,7 @@ def _close(pairs: list[tuple[str, int]], at) -> None:
             with cur.cursor.copy("COPY eval_close (model_code, subject_id) FROM STDIN") as copy:
                 for pair in pairs:
                     copy.write_row(pair)
+            cur.execute("ANALYZE eval_close")  # sizes for the planner: an index probe per pair, not a scan of every result
             cur.execute(
                 f'UPDATE "{name}" AS r SET "valid_to" = %s FROM eval_close AS c'  # noqa: S608
                 ' WHERE r."subject_id" = c.subject_id AND r."model_code" = c.model_code AND r."valid_to" IS NULL',

@@ -261,6 +261,12 @@ XINYONG = {
         "THREADS": env_int("XINYONG_EVALUATION_THREADS", 0),
         "MEMORY_LIMIT": env_str("XINYONG_EVALUATION_MEMORY", "") or "",
         "WORK_DIR": env_str("XINYONG_EVALUATION_DIR", str(VAR_DIR / "evaluation")),
+        # the snapshot mirror (evaluation/mirror.py): full runs keep the records' part of the
+        # snapshot between runs and bring it up to date from the change feed; rebuilt from
+        # scratch when older than MAX_AGE_DAYS or when more than REBUILD_SHARE of the subjects changed
+        "MIRROR": env_bool("XINYONG_EVALUATION_MIRROR", True),
+        "MIRROR_MAX_AGE_DAYS": env_int("XINYONG_EVALUATION_MIRROR_MAX_AGE_DAYS", 7),
+        "MIRROR_REBUILD_SHARE": 0.3,
     },
     # credit reports (xinyong/reports): the site's public address printed in reports' QR codes
     # (empty: the address the request came to), the largest PDF accepted for verification

@@ -1,0 +1,194 @@
+"""The snapshot mirror (mirror.py): a full run keeps the records' part of the snapshot between
+runs and brings it up to date from the change feed. It is a cache: every answer must be the one
+a run that exports everything again gives, and whenever it cannot be trusted it is rebuilt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import pytest
+from django.utils import timezone
+
+from tests.evaluation.test_runs import AS_OF, BASELINE, NAME, actor, current
+from tests.portal.conftest import org, penalty, registration_row
+from xinyong.evaluation import mirror, store
+from xinyong.evaluation.models import EvaluationResult, EvaluationRun
+from xinyong.evaluation.services import evaluation_run, evaluation_update
+from xinyong.records import feed
+from xinyong.records.models import ChangeEvent, Record
+from xinyong.records.services import record_withdraw
+from xinyong.security.models import AuditEntry
+from xinyong.subjects.models import Subject
+
+
+@pytest.fixture
+def firms(send, uscc):
+    codes = [uscc("220102"), uscc("220102")]
+    send("registration.gsj", [registration_row(code) for code in codes])
+    first = org(NAME, codes[0])
+    send("penalty.gsj", [penalty(first, "长市监罚〔2026〕1号", 失信严重程度="一般")])
+    return [Subject.objects.get(uscc=code) for code in codes]
+
+
+def full():
+    return evaluation_run(kind="full", actor=actor(), as_of=AS_OF)
+
+
+def mirror_detail(run) -> dict:
+    return AuditEntry.objects.get(action="evaluation.run", object_id=str(run.pk)).detail["mirror"]
+
+
+def grades() -> dict:
+    return dict(EvaluationResult.objects.filter(valid_to__isnull=True, model_code=BASELINE).values_list("subject_id", "score_milli"))
+
+
+def without_mirror(settings) -> dict:
+    """The current scores a run that exports everything again gives (results of a separate
+    run would be the same digests: nothing written)."""
+    settings.XINYONG = {**settings.XINYONG, "EVALUATION": {**settings.XINYONG["EVALUATION"], "MIRROR": False}}
+    run = full()
+    settings.XINYONG = {**settings.XINYONG, "EVALUATION": {**settings.XINYONG["EVALUATION"], "MIRROR": True}}
+    return {"written": run.changed, "scores": grades()}
+
+
+def test_the_second_full_run_takes_only_the_changed_subject_from_the_database(firms, send):
+    first = full()
+    assert mirror_detail(first)["rebuilt"] is True
+    assert current(firms[0]).score_milli == 650_000
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    second = full()
+    detail = mirror_detail(second)
+    assert detail["rebuilt"] is False and detail["records"] == 1  # the new record only
+    assert current(firms[0]).score_milli == 500_000  # the new serious penalty counts
+    assert second.changed == 1
+
+
+def test_a_withdrawn_record_leaves_the_mirror(firms, settings):
+    full()
+    record_withdraw(record=Record.objects.get(document_no="长市监罚〔2026〕1号"), reason="复议撤销", actor=actor())
+    run = full()
+    assert mirror_detail(run)["rebuilt"] is False
+    assert current(firms[0]).score_milli == 700_000
+    assert without_mirror(settings) == {"written": 0, "scores": grades()}
+
+
+def test_a_record_moved_to_another_subject_leaves_its_old_subject(firms, settings):
+    """Ingestion can attach a corrected record to another subject; its event names the new one."""
+    full()
+    record = Record.objects.get(document_no="长市监罚〔2026〕1号")
+    Record.objects.filter(pk=record.pk).update(subject_id=firms[1].pk, updated_at=timezone.now())
+    feed.append([ChangeEvent(at=timezone.now(), entity="record", entity_id=record.pk, subject_id=firms[1].pk, item_code=record.item_code, op="MOD")])
+    run = full()
+    assert mirror_detail(run)["rebuilt"] is False
+    assert current(firms[0]).score_milli == 700_000 and current(firms[1]).score_milli == 650_000
+    assert without_mirror(settings) == {"written": 0, "scores": grades()}
+
+
+def test_an_incremental_run_evaluates_its_subjects_from_the_mirror(firms, send, settings):
+    full()
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    summary = evaluation_update(day=AS_OF)
+    assert summary["kind"] == "incremental" and firms[0].pk in EvaluationResult.objects.filter(run_id=summary["run"]).values_list("subject_id", flat=True)
+    run = EvaluationRun.objects.get(pk=summary["run"])
+    assert mirror_detail(run) == {"rebuilt": False, "records": 1, "feed_seq": run_feed_top()}
+    assert current(firms[0]).score_milli == 500_000 and current(firms[1]).score_milli == 700_000
+    assert without_mirror(settings) == {"written": 0, "scores": grades()}
+
+
+def test_an_incremental_run_without_a_mirror_exports_its_subjects_instead(firms, send):
+    full()
+    mirror.mirror_path().unlink()
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    summary = evaluation_update(day=AS_OF)
+    run = EvaluationRun.objects.get(pk=summary["run"])
+    assert "mirror" not in AuditEntry.objects.get(action="evaluation.run", object_id=str(run.pk)).detail
+    assert not mirror.mirror_path().exists()  # not built by an incremental run
+    assert current(firms[0]).score_milli == 500_000
+
+
+def run_feed_top() -> int:
+    return ChangeEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+
+
+def test_nothing_changed_the_digests_come_from_the_mirror(firms, monkeypatch):
+    full()
+    before = EvaluationResult.objects.count()
+
+    def no_reading(*_a, **_k):
+        raise AssertionError("the current digests were read from the database")
+
+    monkeypatch.setattr(store, "current_digests", no_reading)
+    again = full()
+    assert again.changed == 0 and EvaluationResult.objects.count() == before
+
+
+def test_an_incremental_run_keeps_the_mirrors_digests_in_step(firms, send, monkeypatch):
+    full()
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    assert evaluation_update(day=AS_OF)["kind"] == "incremental"
+    assert current(firms[0]).score_milli == 500_000
+    monkeypatch.setattr(store, "current_digests", lambda *a, **k: pytest.fail("digests read from the database"))
+    again = full()
+    assert again.changed == 0  # the incremental run's result was already the current one
+
+
+def test_digests_of_another_run_than_the_latest_are_not_used(firms, send):
+    full()
+    latest = EvaluationRun.objects.filter(status="done").latest("id")
+    # a run the mirror never saw finished since (e.g. run by another copy of the platform)
+    EvaluationRun.objects.filter(pk=latest.pk).update(token="0" * 32)
+    assert mirror.cached_digests(mirror.mirror_path()) is None
+    again = full()  # reads the database's digests: still writes nothing
+    assert again.changed == 0
+
+
+@pytest.mark.parametrize("damage", ["unknown run", "feed ahead", "too old", "other models", "not a database"])
+def test_a_mirror_that_cannot_be_trusted_is_rebuilt(firms, send, damage, settings):
+    full()
+    path = mirror.mirror_path()
+    # a change the damaged mirror would miss if it were updated instead of rebuilt
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    if damage == "not a database":
+        path.write_bytes(b"\0" * 4096)
+    else:
+        key, value = {
+            "unknown run": ("token", "f" * 32),  # a database restored from before the run that updated it
+            "feed ahead": ("feed_seq", "999999999"),
+            "too old": ("built_at", (timezone.now() - timedelta(days=8)).isoformat()),
+            "other models": ("needs", "0" * 64),
+        }[damage]
+        con = duckdb.connect(str(path))
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", [value, key])
+        if damage == "feed ahead":  # and its rows are not the database's
+            con.execute("DELETE FROM facts")
+        con.close()
+    run = full()
+    assert mirror_detail(run)["rebuilt"] is True
+    assert current(firms[0]).score_milli == 500_000
+    assert without_mirror(settings) == {"written": 0, "scores": grades()}
+
+
+def test_a_mirror_whose_subjects_mostly_changed_is_rebuilt_instead(firms, send, settings, monkeypatch):
+    full()
+    monkeypatch.setattr(mirror, "REBUILD_AT_LEAST", 0)
+    settings.XINYONG = {**settings.XINYONG, "EVALUATION": {**settings.XINYONG["EVALUATION"], "MIRROR_REBUILD_SHARE": 0.0}}
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    run = full()
+    assert mirror_detail(run)["rebuilt"] is True and current(firms[0]).score_milli == 500_000
+
+
+def test_subjects_changed_without_a_change_event_are_taken_from_the_database(firms):
+    """A new subject or a new region reaches the mirror although no change event names it."""
+    full()
+    newcomer = Subject.objects.create(kind="enterprise", name="吉林省新设有限公司", name_key="吉林省新设有限公司", region="220102")
+    Subject.objects.filter(pk=firms[1].pk).update(region="220581")
+    run = full()
+    assert mirror_detail(run)["rebuilt"] is False
+    assert current(newcomer).score_milli == 700_000  # evaluated: the base score
+    con = duckdb.connect(str(mirror.mirror_path()), read_only=True)
+    try:
+        regions = dict(con.execute("SELECT subject_id, region FROM subjects WHERE subject_id IN (?, ?)", [newcomer.pk, firms[1].pk]).fetchall())
+    finally:
+        con.close()
+    assert regions == {newcomer.pk: "220102", firms[1].pk: "220581"}
