@@ -177,12 +177,14 @@ def child_measure(args) -> dict:
         cur.execute("SELECT id FROM catalog_department ORDER BY id LIMIT 1")
         dept = cur.fetchone()[0]
 
+    tag = os.urandom(4).hex()  # this measurement's records (a data set may be measured again)
+
     def change(i: int) -> list[int]:
         chosen = sorted(rng.sample(ids, min(args.changed, len(ids))))
         with connection.cursor() as cur:
             cols, exprs = _fill_defaults(cur, "records_record", {
                 "id": "nextval(pg_get_serial_sequence('records_record', 'id'))", "item_code": "'penalty.gsj'", "department_id": str(int(dept)),
-                "subject_id": "s", "source_id": f"'inc{i}-' || s", "decided_on": "%(day)s", "severity": "'严重'", "authority_level": "'city'",
+                "subject_id": "s", "source_id": f"'inc-{tag}-{i}-' || s", "decided_on": "%(day)s", "severity": "'严重'", "authority_level": "'city'",
                 "disclosure": "'public'", "publish_from": "%(day)s", "publish_until": "%(until)s", "status": "'active'", "version": "1",
                 "data": "'{}'::jsonb", "received_at": "now()", "updated_at": "now()", "under_objection": "false",
             })
