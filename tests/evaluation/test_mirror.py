@@ -169,6 +169,19 @@ def test_a_mirror_that_cannot_be_trusted_is_rebuilt(firms, send, damage, setting
     assert without_mirror(settings) == {"written": 0, "scores": grades()}
 
 
+def test_a_mirror_damaged_inside_is_rebuilt_by_a_full_run_and_skipped_by_an_incremental_one(firms, send):
+    full()
+    con = duckdb.connect(str(mirror.mirror_path()))
+    con.execute("DROP TABLE attrs")  # its bookkeeping still readable
+    con.close()
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    summary = evaluation_update(day=AS_OF)  # incremental: exports its subjects instead
+    assert "mirror" not in AuditEntry.objects.get(action="evaluation.run", object_id=str(summary["run"])).detail
+    assert current(firms[0]).score_milli == 500_000
+    run = full()
+    assert mirror_detail(run)["rebuilt"] is True and run.changed == 0
+
+
 def test_a_mirror_whose_subjects_mostly_changed_is_rebuilt_instead(firms, send, settings, monkeypatch):
     full()
     monkeypatch.setattr(mirror, "REBUILD_AT_LEAST", 0)

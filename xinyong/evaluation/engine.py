@@ -235,7 +235,8 @@ class DuckDBEngine:
     def __init__(self, *, threads: int | None = None, memory_limit: str | None = None, temp_dir: Path | str | None = None):
         self.threads, self.memory_limit, self.temp_dir = threads, memory_limit, temp_dir
 
-    def connect(self):
+    def connect(self, database: Path | str = ":memory:"):
+        """A DuckDB connection with this engine's settings (in memory, or a database file)."""
         import duckdb
 
         config = {}
@@ -247,7 +248,7 @@ class DuckDBEngine:
             config["temp_directory"] = str(self.temp_dir)
         # results are compared as sets: no need to keep insertion order (lets DuckDB stream more)
         config["preserve_insertion_order"] = False
-        return duckdb.connect(":memory:", config=config)
+        return duckdb.connect(str(database), config=config)
 
     def evaluate(self, compiled: c.Compiled, snapshot: SnapshotSource, as_of: date, out_dir: Path | str | None = None) -> Evaluation:
         con = self.connect()
@@ -262,8 +263,7 @@ class DuckDBEngine:
             else:
                 for name, table in snapshot_tables(snapshot).items():
                     con.register(name, table)
-            results_cols = ", ".join(f"{f.name} {_DUCK_TYPES[f.type]}" for f in arrow_schema(c.ResultRow))
-            con.execute(f"CREATE TEMP TABLE results ({results_cols})")
+            con.execute(f"CREATE TEMP TABLE results ({duck_columns(c.ResultRow)})")
             for step in steps():
                 if not step.per_stage:
                     self._run(con, step, as_of, 0)
@@ -291,13 +291,19 @@ class DuckDBEngine:
         paths = {}
         for name, q in queries.items():
             paths[name] = out / f"{name}.parquet"
-            target = str(paths[name]).replace("'", "''")
+            target = _quoted(paths[name])
             con.execute(f"COPY ({q}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
         return Evaluation(**paths)
 
 
 def _quoted(path: Path | str) -> str:
+    """A path as the inside of a DuckDB string literal."""
     return str(path).replace("'", "''")
+
+
+def duck_columns(row_type) -> str:
+    """The column definitions of a table of `row_type` rows (compiled.py) in DuckDB."""
+    return ", ".join(f'"{f.name}" {_DUCK_TYPES[f.type]}' for f in arrow_schema(row_type))
 
 
 _DUCK_TYPES = {pa.int64(): "BIGINT", pa.string(): "VARCHAR", pa.date32(): "DATE", pa.bool_(): "BOOLEAN"}

@@ -50,7 +50,7 @@ from xinyong.records.models import ChangeEvent
 from xinyong.subjects.models import Subject
 
 from . import compiled as c
-from .engine import arrow_schema
+from .engine import DuckDBEngine, _quoted, arrow_schema, duck_columns
 from .snapshot import Needs, export_snapshot
 
 log = logging.getLogger("xinyong.evaluation")
@@ -59,7 +59,6 @@ MIRRORED = ("facts", "attrs")  # brought up to date from the change feed (subjec
 STORED = ("subjects", "facts", "attrs")  # the snapshot tables the mirror holds
 SUBJECT_BLOCK = 4096  # subject ids per block compared by fingerprint (PostgreSQL)
 REBUILD_AT_LEAST = 10_000  # changed records: fewer are always cheaper to update than to rebuild
-_DUCK_TYPES = {"int64": "BIGINT", "string": "VARCHAR", "date32[day]": "DATE", "bool": "BOOLEAN"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +127,8 @@ def _usable(meta: dict | None, key: str, top: int) -> str | None:
 
 
 def refresh(*, compiled: c.Compiled, as_of: date, run, work: Path, full: bool = True) -> Refresh | None:
+    import duckdb
+
     """Bring the mirror up to date with the database, or build it; `run` is the run doing so
     (its token marks the mirror). `work` is a scratch folder. For an incremental run (not
     `full`): never built (None instead: the run exports its subjects), and its subjects not
@@ -146,10 +147,13 @@ def refresh(*, compiled: c.Compiled, as_of: date, run, work: Path, full: bool = 
         if len(record_ids) > max(share * total, REBUILD_AT_LEAST):
             why = f"{len(record_ids)} records changed"
         else:
-            _update(path, compiled=compiled, as_of=as_of, record_ids=record_ids, top=top, run=run, work=work)
-            if full:
-                _sync_subjects(path, needs, work)
-            return Refresh(path, False, len(record_ids), top)
+            try:
+                _update(path, compiled=compiled, as_of=as_of, record_ids=record_ids, top=top, run=run, work=work)
+                if full:
+                    _sync_subjects(path, needs, work)
+                return Refresh(path, False, len(record_ids), top)
+            except duckdb.Error as exc:  # damaged inside (its bookkeeping readable): rebuilt
+                why = f"its update failed: {exc}"
     if not full:
         log.info("evaluation mirror not used: %s", why)
         return None
@@ -169,10 +173,8 @@ def _changed(since: int, top: int) -> list[int]:
 
 def _create(con) -> None:
     for name in MIRRORED:
-        cols = ", ".join(f'"{f.name}" {_DUCK_TYPES[str(f.type)]}' for f in arrow_schema(c.SNAPSHOT_TABLES[name]))
-        con.execute(f"CREATE TABLE {name} ({cols})")
-    cols = ", ".join(f'"{f.name}" {_DUCK_TYPES[str(f.type)]}' for f in arrow_schema(c.SubjectRow))
-    con.execute(f"CREATE TABLE subjects ({cols})")
+        con.execute(f"CREATE TABLE {name} ({duck_columns(c.SNAPSHOT_TABLES[name])})")
+    con.execute(f"CREATE TABLE subjects ({duck_columns(c.SubjectRow)})")
     con.execute("CREATE TABLE subject_blocks (block BIGINT, n BIGINT, fingerprint VARCHAR)")
     con.execute("CREATE TABLE digests (model VARCHAR, subject_id BIGINT, digest VARCHAR)")
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -184,19 +186,13 @@ def _set_meta(con, values: dict) -> None:
 
 
 def _parquet(folder: Path, name: str) -> str:
-    return str(folder / f"{name}.parquet").replace("'", "''")
+    return _quoted(folder / f"{name}.parquet")
 
 
 def _connect(path: Path):
-    import duckdb
-
+    """The mirror's database, with the evaluation's DuckDB settings (threads, memory)."""
     cfg = settings.XINYONG["EVALUATION"]
-    config = {"preserve_insertion_order": False}
-    if cfg["THREADS"]:
-        config["threads"] = cfg["THREADS"]
-    if cfg["MEMORY_LIMIT"]:
-        config["memory_limit"] = cfg["MEMORY_LIMIT"]
-    return duckdb.connect(str(path), config=config)
+    return DuckDBEngine(threads=cfg["THREADS"], memory_limit=cfg["MEMORY_LIMIT"] or None).connect(path)
 
 
 def _rebuild(path: Path, *, compiled, as_of: date, key: str, top: int, run, work: Path) -> int:
@@ -232,7 +228,7 @@ def _carry_digests(con, old: Path) -> str | None:
     if not meta or not meta.get("digests_token"):
         return None
     try:
-        con.execute(f"ATTACH '{str(old).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+        con.execute(f"ATTACH '{_quoted(old)}' AS old (READ_ONLY)")
         con.execute("INSERT INTO digests SELECT model, subject_id, digest FROM old.digests")
         con.execute("DETACH old")
     except Exception:  # noqa: BLE001 (damaged: the next run reads the database's digests)

@@ -126,11 +126,11 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
     try:
         folder = _work_dir()
         t = time.perf_counter()
-        refreshed = None
+        refreshed, exported = None, ()
         if use_mirror:  # the records' part from the mirror, brought up to date from the change feed
             # list memberships (and an incremental run's subjects) exported; the rest in the mirror
-            tables = ("members",) if subject_ids is None else ("members", "subjects")
-            snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids, tables=tables)
+            exported = ("members",) if subject_ids is None else ("members", "subjects")
+            snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids, tables=exported)
             timings["export"] = round(time.perf_counter() - t, 3)
             t = time.perf_counter()
             # a full run builds the mirror when it has none (or none it can trust); an
@@ -141,9 +141,10 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
             detail["mirror"] = {"rebuilt": refreshed.rebuilt, "records": refreshed.records, "feed_seq": refreshed.feed_seq}
             scope = None if subject_ids is None else tuple(subject_ids)
             source = StoredSnapshot(folder / "snapshot", refreshed.path, mirror.STORED if scope is None else mirror.MIRRORED, scope)
-        else:
+        else:  # no mirror (or an incremental run without one it can use): the rest exported too
             t = time.perf_counter()
-            snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids)
+            rest = tuple(name for name in ("subjects", "members", "facts") if name not in exported)
+            snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids, tables=rest)
             timings["export"] = round(time.perf_counter() - t + timings.get("export", 0), 3)
             source = folder / "snapshot"
         t = time.perf_counter()
@@ -157,7 +158,7 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
             for name in ("results", "contributions"):
                 duck.register(name, out.table(name))
             now = timezone.now()
-            current = mirror.cached_digests(mirror.mirror_path(), subject_ids) if refreshed is not None else None
+            current = mirror.cached_digests(refreshed.path, subject_ids) if refreshed is not None else None
             with transaction.atomic():
                 changes = store.write_changes(run=run, duck=duck, versions=versions, subject_ids=subject_ids, at=now, current=current)
                 timings["write"] = round(time.perf_counter() - t, 3)

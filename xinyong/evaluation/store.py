@@ -26,9 +26,8 @@ RESULT_COLUMNS = [
 
 # the new results with a digest of the whole (score, grades, override and contributions: a 64-bit
 # hash, in hex). The contributions enter it through an order-free aggregate of a hash of each
-# (count, xor, sum):
-# one hash aggregation instead of ordering tens of millions of rows into text for every subject;
-# the text is built only for the results that are written (_CHANGED_SQL).
+# (count, xor, sum): one hash aggregation instead of ordering tens of millions of rows into text
+# for every subject; the text is built only for the results that are written (_CHANGED_SQL).
 _FOLD_SQL = """
 CREATE OR REPLACE TEMP TABLE new_results AS
 WITH c AS (
@@ -114,10 +113,9 @@ def write_changes(*, run, duck, versions: dict[str, str], subject_ids: list[int]
         """
     ).fetchall()
     _close(to_close, at)
-    changed_sql = _CHANGED_SQL
     if connection.vendor == "postgresql":
-        return Changes(results=total, written=_copy_new(duck, changed_sql, run, versions, at), closed=len(to_close))
-    cursor = duck.execute(changed_sql)
+        return Changes(results=total, written=_copy_new(duck, _CHANGED_SQL, run, versions, at), closed=len(to_close))
+    cursor = duck.execute(_CHANGED_SQL)
     stamp = db.db_datetime(at)
     written = 0
     while chunk := cursor.fetchmany(CHUNK):
