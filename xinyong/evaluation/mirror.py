@@ -127,12 +127,12 @@ def _usable(meta: dict | None, key: str, top: int) -> str | None:
 
 
 def refresh(*, compiled: c.Compiled, as_of: date, run, work: Path, full: bool = True) -> Refresh | None:
-    import duckdb
-
     """Bring the mirror up to date with the database, or build it; `run` is the run doing so
     (its token marks the mirror). `work` is a scratch folder. For an incremental run (not
     `full`): never built (None instead: the run exports its subjects), and its subjects not
     compared (the run exports its own)."""
+    import duckdb
+
     needs = Needs.of(compiled)
     key = needs_key(needs)
     path = mirror_path()
