@@ -66,6 +66,22 @@ def test_running_again_with_nothing_changed_writes_nothing(firm):
     assert EvaluationResult.objects.count() == before
 
 
+def test_another_engine_digests_the_same_results_alike(firm, send):
+    """The DuckDB engine's output is digested in its own connection, another engine's through
+    store.output_connection: the same results must give the same digests (else a run by the
+    reference engine would write every result again), and a change is still seen."""
+    evaluation_run(kind="full", actor=actor(), as_of=AS_OF)
+    before = EvaluationResult.objects.count()
+    same = evaluation_run(kind="full", actor=actor(), as_of=AS_OF, engine="reference")
+    assert same.status == "done" and same.results >= 1 and same.changed == 0
+    assert EvaluationResult.objects.count() == before
+    send("penalty.gsj", [penalty(org(NAME, firm.uscc), "长市监罚〔2026〕3号", 失信严重程度="一般")])
+    changed = evaluation_run(kind="full", actor=actor(), as_of=AS_OF, engine="reference")
+    assert changed.changed == 1 and current(firm).score_milli == 450_000
+    again = evaluation_run(kind="full", actor=actor(), as_of=AS_OF)  # and back to DuckDB: nothing new
+    assert again.changed == 0
+
+
 def test_a_withdrawn_record_stops_counting_and_the_old_grade_stays_queryable(firm):
     evaluation_run(kind="full", actor=actor(), as_of=AS_OF)
     old = current(firm)

@@ -106,8 +106,6 @@ def run_lock():
 
 
 def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, as_of: date | None, engine: str) -> EvaluationRun:
-    import duckdb
-
     from . import mirror, snapshot
     from .engine import StoredSnapshot
 
@@ -148,15 +146,15 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
             timings["export"] = round(time.perf_counter() - t + timings.get("export", 0), 3)
             source = folder / "snapshot"
         t = time.perf_counter()
-        # DuckDB's output stays in memory as Arrow (columns, read in place below); the other
-        # engines' is written to the run's folder
-        out = _engine(engine).evaluate(compiled, source, day, out_dir=None if engine == "duckdb" else folder / "out")
+        # DuckDB's output stays in its connection, read in place below; the other engines' is
+        # written to the run's folder and read through DuckDB
+        if engine == "duckdb":
+            duck = _engine(engine).run(compiled, source, day)
+        else:
+            duck = store.output_connection(compiled, _engine(engine).evaluate(compiled, source, day, out_dir=folder / "out"))
         timings["evaluate"] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
-        duck = duckdb.connect(":memory:")
         try:
-            for name in ("results", "contributions"):
-                duck.register(name, out.table(name))
             now = timezone.now()
             current = mirror.cached_digests(refreshed.path, subject_ids) if refreshed is not None else None
             with transaction.atomic():
@@ -168,6 +166,7 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
                 run.save()
                 audit_log(actor=actor, action="evaluation.run", object_type="evaluation_run", object_id=run.pk, detail={**detail, "results": changes.results, "written": changes.written, "closed": changes.closed})
             if engine == "duckdb":  # the mirror's digests follow (trusted only while this run is the latest)
+                duck.execute("DETACH DATABASE IF EXISTS mirror")  # the engine read it here: opened for writing below
                 mirror.save_digests(mirror.mirror_path(), duck=duck, run=run, subject_ids=subject_ids, previous_token=previous)
         finally:
             duck.close()

@@ -1,16 +1,20 @@
 """Writing a run's results: only what changed, in one transaction.
 
-The engines give results and contributions as Arrow tables (columns of `compiled.ResultRow` and
-`compiled.ContributionRow`). Here DuckDB digests each subject's whole result (its contributions
+The output is read in place in a DuckDB connection: the DuckDB engine's own (`DuckDBEngine.run`:
+nothing copied out), or one holding another engine's output (`output_connection`). It holds
+`results` and `contributions` (the contract's columns: `compiled.ResultRow`,
+`compiled.ContributionRow`) and their integer forms of evaluate.sql (`contribution_rows`,
+`indicator_ids`, `model_ids`). Here DuckDB digests each subject's whole result (its contributions
 through an order-free aggregate of their hashes) and compares it with the subject's current result
-under that model (exported from the database by digest only); then the database closes the
-current results that changed or left the run's scope and inserts the new ones. Unchanged
-subjects cost one digest comparison and no write.
+under that model (exported from the database by digest only, or the mirror's); then the database
+closes the current results that changed or left the run's scope and inserts the new ones.
+Unchanged subjects cost one digest comparison and no write.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import connection
 
@@ -26,19 +30,50 @@ RESULT_COLUMNS = [
 
 # the new results with a digest of the whole (score, grades, override and contributions: a 64-bit
 # hash, in hex). The contributions enter it through an order-free aggregate of a hash of each
-# (count, xor, sum): one hash aggregation instead of ordering tens of millions of rows into text
-# for every subject; the text is built only for the results that are written (_CHANGED_SQL).
+# (count, xor, sum) over (record, hash of the model's and indicator's codes, points): one hash
+# aggregation on integer keys instead of ordering tens of millions of rows into text for every
+# subject; the text is built only for the results that are written (_CHANGED_SQL).
 _FOLD_SQL = """
 CREATE OR REPLACE TEMP TABLE new_results AS
-WITH c AS (
-    SELECT model, subject_id, count(*) AS n, bit_xor(h) AS x, sum(h % 4294967291) AS s
-    FROM (SELECT model, subject_id, hash(record_id, indicator, points_milli) AS h FROM contributions) AS t
-    GROUP BY model, subject_id
+WITH k AS (
+    SELECT ind_no, model_no, hash(model, indicator) AS ind_key FROM indicator_ids
+), c AS (
+    SELECT t.model_no, t.subject_id, count(*) AS n, bit_xor(h) AS x, sum(h % 4294967291) AS s
+    FROM (SELECT k.model_no, r.subject_id, hash(r.record_id, k.ind_key, r.points_milli) AS h
+          FROM contribution_rows AS r JOIN k ON k.ind_no = r.ind_no) AS t
+    GROUP BY t.model_no, t.subject_id
 )
 SELECT r.model, r.subject_id, r.score_milli, r.raw_grade, r.grade, r.override_seq,
        printf('%016x', hash(r.score_milli, r.raw_grade, r.grade, r.override_seq, c.n, c.x, c.s)) AS digest
-FROM results r LEFT JOIN c USING (model, subject_id)
+FROM results AS r
+JOIN model_ids AS m ON m.model = r.model
+LEFT JOIN c ON c.model_no = m.model_no AND c.subject_id = r.subject_id
 """
+
+
+def output_connection(compiled, evaluation):
+    """A DuckDB connection holding an engine's output (`engine.Evaluation`) as write_changes
+    reads it: the Arrow tables in place, with the integer forms evaluate.sql gives them."""
+    from . import engine
+
+    duck = engine.DuckDBEngine().connect()
+    try:
+        for name in ("results", "contributions"):
+            duck.register(name, evaluation.table(name))
+        for name, table in engine.compiled_tables(compiled).items():
+            duck.register(name, table)
+        for step in engine.steps():
+            if step.name in ("model_ids", "indicator_ids"):
+                engine.DuckDBEngine._run(duck, step, date.min, 0)
+        duck.execute(
+            "CREATE TEMP VIEW contribution_rows AS SELECT i.ind_no, c.subject_id, c.record_id, c.points_milli"
+            " FROM contributions AS c JOIN indicator_ids AS i ON i.model = c.model AND i.indicator = c.indicator"
+        )
+    except BaseException:
+        duck.close()
+        raise
+    return duck
+
 
 # the results to write (new or changed), with their contributions as JSON text
 _CHANGED_SQL = """
