@@ -316,9 +316,10 @@ def _grades(subject_ids: list[int], catalog: MeasuresCatalog) -> dict[int, list[
 
 
 # ---------------------------------------------------------------------- single check
-def check_run(*, key, department: Department, matter_code: str, case_no: str, uscc: str | None = None, id_number: str | None = None, day: date | None = None) -> dict:
+def check_run(*, key, department: Department, matter_code: str, case_no: str, uscc: str | None = None, id_number: str | None = None, day: date | None = None, defer=None) -> dict:
     """Check one subject for a matter: the applicable measures with their reasons, or the clean
-    answer; audited by one Check row written in the same transaction."""
+    answer; audited by one Check row (and its hits) written in one transaction: at once, or by
+    `defer(write)` in a transaction of the caller's (the API's: `security.auth.defer_write`)."""
     from xinyong.catalog.registry import get_catalog
     from xinyong.evaluation.loader import get_models
 
@@ -353,16 +354,20 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
         _prep("public_id", public_id), _prep("at", now), key.pk if key else None, department.pk, case_no, matter.code,
         row[0] if row else None, code.shown, len(measures), digest, version["seq"], catalog.version,
     ]
-    # one statement (its own transaction) when the answer is clean; with the hits otherwise
-    with transaction.atomic():
+    hits = [(db_datetime(now), department.pk, case_no, matter.code, row[0], m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400]) for m in measures]
+
+    def write() -> None:
         with connection.cursor() as cur:
             cur.execute(_SQL_CHECK, values)
             check_id = cur.fetchone()[0]
-        if measures:
-            insert_rows(CheckHit, _HIT_COLUMNS, [
-                (check_id, db_datetime(now), department.pk, case_no, matter.code, row[0], m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400])
-                for m in measures
-            ])
+        if hits:
+            insert_rows(CheckHit, _HIT_COLUMNS, [(check_id, *h) for h in hits])
+
+    if defer is not None:
+        defer(write)
+    else:
+        with transaction.atomic():
+            write()
     return {
         "check": public_id,
         "checked_at": now,
