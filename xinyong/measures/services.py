@@ -147,12 +147,19 @@ def single_code(uscc: str | None, id_number: str | None) -> Code:
 # its own reads and its audit row are written as plain SQL, which costs a fraction of the ORM's
 # query compilation; both databases take the same statements.
 _SQL_VERSION = f'SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1'  # noqa: S608
-_SQL_SUBJECT = {
-    scheme: f'SELECT "id", "kind", "name" FROM "{Subject._meta.db_table}" WHERE "{column}" = %s'  # noqa: S608
+# one statement for what every check reads: the data version, the subject, and whether it is on
+# any list at all (most subjects are on none: the probe on the subject's index spares the full
+# reading of its entries)
+_SQL_LOOKUP = {
+    scheme: (
+        f'SELECT v."seq", v."at", s."id", s."kind", s."name",'  # noqa: S608
+        f' CASE WHEN EXISTS (SELECT 1 FROM "{ListEntry._meta.db_table}" e WHERE e."subject_id" = s."id") THEN 1 ELSE 0 END'
+        f' FROM (SELECT 1 AS "one") q'
+        f' LEFT JOIN (SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1) v ON 1 = 1'
+        f' LEFT JOIN "{Subject._meta.db_table}" s ON s."{column}" = %s'
+    )
     for scheme, column in (("uscc", "uscc"), ("id_number", "id_hash"))
 }
-# most subjects are on no list: one probe on the subject's index spares the full reading
-_SQL_ANY_ENTRY = f'SELECT 1 FROM "{ListEntry._meta.db_table}" WHERE "subject_id" = %s LIMIT 1'  # noqa: S608
 _HIT_COLUMNS = ["check_row_id", "at", "department_id", "case_no", "matter", "subject_id", "measure", "reasons"]
 _CHECK_COLUMNS = ["public_id", "at", "key_id", "department_id", "case_no", "matter", "subject_id", "subject_code", "hits", "digest", "data_seq", "catalog_version"]
 _SQL_CHECK = (
@@ -329,20 +336,15 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
     code = single_code(uscc, id_number)
     day = day or today()
     with connection.cursor() as cur:
-        cur.execute(_SQL_SUBJECT[code.scheme], [code.key])
-        row = cur.fetchone()
-    version = data_version()
+        cur.execute(_SQL_LOOKUP[code.scheme], [code.key])
+        seq, at, sid, kind, name, on_any = cur.fetchone()
+    version = {"seq": seq, "at": _aware(at)} if seq is not None else {"seq": 0, "at": None}
+    row = (sid, kind, name) if sid is not None else None
     measures: list[dict] = []
     if row is not None:
-        sid = row[0]
         by_list, by_grade = catalog.triggers_for(matter.code, department.system)
-        on_any = False
-        if by_list:
-            with connection.cursor() as cur:
-                cur.execute(_SQL_ANY_ENTRY, [sid])
-                on_any = cur.fetchone() is not None
         found = Found(
-            entries=active_entries([sid], day, lists=by_list).get(sid, []) if on_any else [],
+            entries=active_entries([sid], day, lists=by_list).get(sid, []) if by_list and on_any else [],
             grades=_grades([sid], catalog).get(sid, []) if by_grade else [],
         )
         if found.entries or found.grades:
