@@ -116,6 +116,7 @@ def test_the_check_answers_with_the_headers_of_every_api_answer(check_key, compa
     for name in ("Content-Type", "Cache-Control", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy"):
         assert check.get(name) == bulk.get(name), name
     assert check["Cache-Control"] == "no-store" and check["X-Content-Type-Options"] == "nosniff"
+    assert int(check["Content-Length"]) == len(check.content)
 
 
 def test_a_check_for_another_host_is_refused(check_key, company):

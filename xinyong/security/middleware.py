@@ -166,7 +166,10 @@ class ApiLeanPathMiddleware:
             def operation(request):
                 request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it
                 request.resolver_match = match
-                return match.func(request, *match.args, **match.kwargs)
+                response = match.func(request, *match.args, **match.kwargs)
+                if not response.streaming and "Content-Length" not in response:  # as CommonMiddleware
+                    response.headers["Content-Length"] = str(len(response.content))
+                return response
 
             handler = self._lean[path] = XFrameOptionsMiddleware(SecurityHeadersMiddleware(ApiRequestLogMiddleware(operation)))
         return handler
