@@ -21,7 +21,7 @@ from pydantic import Field
 from xinyong.api import error_responses, json_answer
 from xinyong.common.errors import InvalidInput
 from xinyong.ingestion.readers import RowProblem, open_table
-from xinyong.security.auth import ApiKeyAuth, request_actor
+from xinyong.security.auth import ApiKeyAuth, defer_write, request_actor
 
 from . import services
 
@@ -183,10 +183,15 @@ CHECK_ERRORS = error_responses(400, 401, 403, 413, 422)
         "错误：代码无效（invalid_code，422）、未知事项类型（unknown_matter，422）、超出本部门职责（matter_outside_remit，403）。"
     ),
     operation_id="check_create",
+    # the nonce is stored with the check's audit rows and the request log, in one transaction
+    auth=ApiKeyAuth("check", defer_nonce=True),
 )
 def check_create(request: HttpRequest, payload: CheckIn):
     department = services.requester_department(request.auth, payload.department)
-    return json_answer(services.check_run(key=request.auth, department=department, matter_code=payload.matter, case_no=payload.case_no, uscc=payload.uscc, id_number=payload.id_number))
+    return json_answer(services.check_run(
+        key=request.auth, department=department, matter_code=payload.matter, case_no=payload.case_no, uscc=payload.uscc, id_number=payload.id_number,
+        defer=lambda write: defer_write(request, write),
+    ))
 
 
 @router.post(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 import time
 import uuid
@@ -28,13 +29,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from xinyong.catalog.models import Department
-from xinyong.common.db import db_datetime, insert_rows, select_rows
+from xinyong.common.db import db_datetime, insert_rows, select_rows, sql_in
 from xinyong.common.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from xinyong.common.masking import mask_id_number
 from xinyong.records.models import ChangeEvent
 from xinyong.records.selectors import today
 from xinyong.sanctions.models import ListEntry
-from xinyong.sanctions.selectors import active_entries
+from xinyong.sanctions.selectors import CHECK_FIELDS, active_entries
 from xinyong.security.services import Actor, audit_log
 from xinyong.subjects import identifiers as ids
 from xinyong.subjects.identifiers import InvalidCode
@@ -113,11 +114,14 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$")
 
 
+_USCC_VALUE_OF = _USCC_VALUE.__getitem__
+
+
 def fast_uscc(value: str) -> str | None:
     """The code when it is a valid USCC as typed (upper case, no spaces), else None."""
     if len(value) != 18 or not _USCC_SHAPE.match(value):
         return None
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(value, _USCC_WEIGHTS, strict=False))
+    total = sum(map(operator.mul, map(_USCC_VALUE_OF, value[:17]), _USCC_WEIGHTS))  # no generator: 2x
     return value if _USCC_ALPHABET[(31 - total) % 31] == value[17] else None
 
 
@@ -147,12 +151,19 @@ def single_code(uscc: str | None, id_number: str | None) -> Code:
 # its own reads and its audit row are written as plain SQL, which costs a fraction of the ORM's
 # query compilation; both databases take the same statements.
 _SQL_VERSION = f'SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1'  # noqa: S608
-_SQL_SUBJECT = {
-    scheme: f'SELECT "id", "kind", "name" FROM "{Subject._meta.db_table}" WHERE "{column}" = %s'  # noqa: S608
+# one statement for what every check reads: the data version, the subject, and whether it is on
+# any list at all (most subjects are on none: the probe on the subject's index spares the full
+# reading of its entries)
+_SQL_LOOKUP = {
+    scheme: (
+        f'SELECT v."seq", v."at", s."id", s."kind", s."name",'  # noqa: S608
+        f' CASE WHEN EXISTS (SELECT 1 FROM "{ListEntry._meta.db_table}" e WHERE e."subject_id" = s."id") THEN 1 ELSE 0 END'
+        f' FROM (SELECT 1 AS "one") q'
+        f' LEFT JOIN (SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1) v ON 1 = 1'
+        f' LEFT JOIN "{Subject._meta.db_table}" s ON s."{column}" = %s'
+    )
     for scheme, column in (("uscc", "uscc"), ("id_number", "id_hash"))
 }
-# most subjects are on no list: one probe on the subject's index spares the full reading
-_SQL_ANY_ENTRY = f'SELECT 1 FROM "{ListEntry._meta.db_table}" WHERE "subject_id" = %s LIMIT 1'  # noqa: S608
 _HIT_COLUMNS = ["check_row_id", "at", "department_id", "case_no", "matter", "subject_id", "measure", "reasons"]
 _CHECK_COLUMNS = ["public_id", "at", "key_id", "department_id", "case_no", "matter", "subject_id", "subject_code", "hits", "digest", "data_seq", "catalog_version"]
 _SQL_CHECK = (
@@ -303,9 +314,10 @@ def _grades(subject_ids: list[int], catalog: MeasuresCatalog) -> dict[int, list[
     if not triggering or not subject_ids:
         return {}
     models_, grades_ = sorted({m for m, _ in triggering}), sorted({g for _, g in triggering})
-    where = (f't."subject_id" IN ({", ".join(["%s"] * len(subject_ids))}) AND t."valid_to" IS NULL'
+    subjects, params = sql_in('t."subject_id"', subject_ids)
+    where = (f'{subjects} AND t."valid_to" IS NULL'
              f' AND t."model_code" IN ({", ".join(["%s"] * len(models_))}) AND t."grade" IN ({", ".join(["%s"] * len(grades_))})')
-    rows = select_rows(EvaluationResult, where, [*subject_ids, *models_, *grades_], related=("run",))
+    rows = select_rows(EvaluationResult, where, [*params, *models_, *grades_], related=("run",))
     out: dict[int, list[dict]] = {}
     for r in rows:
         sid, model, version, grade, raw, as_of, contributions = r.subject_id, r.model_code, r.model_version, r.grade, r.raw_grade, r.run.as_of, r.contributions
@@ -316,9 +328,10 @@ def _grades(subject_ids: list[int], catalog: MeasuresCatalog) -> dict[int, list[
 
 
 # ---------------------------------------------------------------------- single check
-def check_run(*, key, department: Department, matter_code: str, case_no: str, uscc: str | None = None, id_number: str | None = None, day: date | None = None) -> dict:
+def check_run(*, key, department: Department, matter_code: str, case_no: str, uscc: str | None = None, id_number: str | None = None, day: date | None = None, defer=None) -> dict:
     """Check one subject for a matter: the applicable measures with their reasons, or the clean
-    answer; audited by one Check row written in the same transaction."""
+    answer; audited by one Check row (and its hits) written in one transaction: at once, or by
+    `defer(write)` in a transaction of the caller's (the API's: `security.auth.defer_write`)."""
     from xinyong.catalog.registry import get_catalog
     from xinyong.evaluation.loader import get_models
 
@@ -328,20 +341,15 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
     code = single_code(uscc, id_number)
     day = day or today()
     with connection.cursor() as cur:
-        cur.execute(_SQL_SUBJECT[code.scheme], [code.key])
-        row = cur.fetchone()
-    version = data_version()
+        cur.execute(_SQL_LOOKUP[code.scheme], [code.key])
+        seq, at, sid, kind, name, on_any = cur.fetchone()
+    version = {"seq": seq, "at": _aware(at)} if seq is not None else {"seq": 0, "at": None}
+    row = (sid, kind, name) if sid is not None else None
     measures: list[dict] = []
     if row is not None:
-        sid = row[0]
         by_list, by_grade = catalog.triggers_for(matter.code, department.system)
-        on_any = False
-        if by_list:
-            with connection.cursor() as cur:
-                cur.execute(_SQL_ANY_ENTRY, [sid])
-                on_any = cur.fetchone() is not None
         found = Found(
-            entries=active_entries([sid], day, lists=by_list).get(sid, []) if on_any else [],
+            entries=active_entries([sid], day, lists=by_list, only=CHECK_FIELDS).get(sid, []) if by_list and on_any else [],
             grades=_grades([sid], catalog).get(sid, []) if by_grade else [],
         )
         if found.entries or found.grades:
@@ -353,16 +361,20 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
         _prep("public_id", public_id), _prep("at", now), key.pk if key else None, department.pk, case_no, matter.code,
         row[0] if row else None, code.shown, len(measures), digest, version["seq"], catalog.version,
     ]
-    # one statement (its own transaction) when the answer is clean; with the hits otherwise
-    with transaction.atomic():
+    hits = [(db_datetime(now), department.pk, case_no, matter.code, row[0], m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400]) for m in measures]
+
+    def write() -> None:
         with connection.cursor() as cur:
             cur.execute(_SQL_CHECK, values)
             check_id = cur.fetchone()[0]
-        if measures:
-            insert_rows(CheckHit, _HIT_COLUMNS, [
-                (check_id, db_datetime(now), department.pk, case_no, matter.code, row[0], m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400])
-                for m in measures
-            ])
+        if hits:
+            insert_rows(CheckHit, _HIT_COLUMNS, [(check_id, *h) for h in hits])
+
+    if defer is not None:
+        defer(write)
+    else:
+        with transaction.atomic():
+            write()
     return {
         "check": public_id,
         "checked_at": now,
@@ -433,6 +445,20 @@ def clean_codes(entries: Iterable[tuple[str, str, object]]) -> tuple[list[Code],
     return codes, {}
 
 
+def _chunks(values: list) -> Iterable[list]:
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+def _subjects_by(column: str, values: list[str]) -> list[tuple]:
+    """(code, id, kind, name) of the subjects whose uscc or id_hash is one of `values` (plain SQL:
+    compiling the ORM's IN of 5,000 values cost more than running it)."""
+    where, params = sql_in(f'"{column}"', values)
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT "{column}", "id", "kind", "name" FROM "{Subject._meta.db_table}" WHERE {where}', params)  # noqa: S608
+        return cur.fetchall()
+
+
 def bulk_run(*, key, department: Department, matter_code: str, case_no: str, entries: Iterable[tuple[str, str, object]], filename: str = "", day: date | None = None) -> dict:
     """Check up to CHECK_BULK_MAX subjects at once (a bidders' list, a subsidy screening):
     set-based, one query per chunk for subjects, entries and grades; duplicates are reported and
@@ -460,14 +486,12 @@ def bulk_run(*, key, department: Department, matter_code: str, case_no: str, ent
     resolved: dict[tuple[str, str], tuple] = {}
     usccs = [c for c in unique if c.scheme == "uscc"]
     persons = [c for c in unique if c.scheme == "id_number"]
-    for i in range(0, len(usccs), CHUNK):
-        part = [c.value for c in usccs[i : i + CHUNK]]
-        for uscc, sid, kind, name in Subject.objects.filter(uscc__in=part).values_list("uscc", "id", "kind", "name"):
+    for part in _chunks([c.value for c in usccs]):
+        for uscc, sid, kind, name in _subjects_by("uscc", part):
             resolved[("uscc", uscc)] = (sid, kind, name)
     hashes = {c.key: c for c in persons}
-    keys = list(hashes)
-    for i in range(0, len(keys), CHUNK):
-        for h, sid, kind, name in Subject.objects.filter(id_hash__in=keys[i : i + CHUNK]).values_list("id_hash", "id", "kind", "name"):
+    for part in _chunks(list(hashes)):
+        for h, sid, kind, name in _subjects_by("id_hash", part):
             resolved[("id_number", hashes[h].value)] = (sid, kind, name)
     found_ids = [row[0] for row in resolved.values()]
     gen_catalog, models = get_catalog(), get_models()
@@ -478,7 +502,7 @@ def bulk_run(*, key, department: Department, matter_code: str, case_no: str, ent
     by_list, by_grade = catalog.triggers_for(matter.code, department.system)
     for i in range(0, len(found_ids), CHUNK):
         part = found_ids[i : i + CHUNK]
-        entries_by = active_entries(part, day, lists=by_list) if by_list else {}
+        entries_by = active_entries(part, day, lists=by_list, only=CHECK_FIELDS) if by_list else {}
         grades_by = _grades(part, catalog) if by_grade else {}
         for sid in sorted(set(entries_by) | set(grades_by)):
             measures = applicable(catalog, matter.code, department.system, Found(entries_by.get(sid, []), grades_by.get(sid, [])), gen_catalog=gen_catalog, models=models)

@@ -25,7 +25,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from xinyong.catalog.registry import LIST_KINDS, Department, ListType, Region, get_catalog
-from xinyong.common.db import db_date, prepared, select_rows
+from xinyong.common.db import db_date, prepared, select_rows, sql_in
 from xinyong.records.models import Record
 from xinyong.records.selectors import public_q, today
 
@@ -171,26 +171,41 @@ def public_entry(lt: ListType, entry_id: int, *, day: date | None = None) -> Lis
 ACTIVE_CHUNK = 5000  # subjects per query
 
 
-def _active_where(count: int, lists: int = 0) -> str:
+def _active_where(subject_ids: list[int], day, codes: list[str]) -> tuple[str, list]:
     """An entry in force on a day for the authorities' checks: listed, listed on or before the
     day, not past its end, and — a derived entry — its basis record still in force (a record
     withdrawn or repaired a minute ago lifts the measures before the job has run). Any disclosure
     class. Plain SQL: the check API asks thousands of times a second, and compiling the ORM query
-    cost more than running it. Params: the `count` subject ids, then the day twice, then the
-    `lists` list codes (none: every list)."""
-    return (
-        f't."subject_id" IN ({", ".join(["%s"] * count)}) AND t."status" = \'listed\''
+    cost more than running it. (SQL, params): of the subjects, on the day (stored form), on the
+    lists `codes` (none: every list)."""
+    subjects, params = sql_in('t."subject_id"', subject_ids)
+    sql = (
+        f'{subjects} AND t."status" = \'listed\''
         ' AND (t."listed_on" IS NULL OR t."listed_on" <= %s) AND (t."expires_on" IS NULL OR t."expires_on" >= %s)'
         f' AND (t."basis_record_id" IS NULL OR EXISTS (SELECT 1 FROM "{Record._meta.db_table}" b WHERE b."id" = t."basis_record_id" AND b."status" = \'active\'))'
-        + (f' AND t."list_code" IN ({", ".join(["%s"] * lists)})' if lists else "")
     )
+    params += [day, day]
+    if codes:
+        lists, more = sql_in('t."list_code"', codes)
+        sql += f" AND {lists}"
+        params += more
+    return sql, params
 
 
-def active_entries(subject_ids: list[int], day: date, *, lists: Iterable[str] | None = None) -> dict[int, list]:
+# what a check's answer says of an entry (measures.services._list_reason): a bulk check reads tens
+# of thousands of entries, and the other columns (texts, JSON) cost more to read than these
+CHECK_FIELDS = (
+    ("id", "list_code", "subject_id", "basis_record_id", "basis_records", "designating_department_id", "authority_level", "legal_basis", "listed_on", "expires_on"),
+    ("id", "code", "name"),
+)
+
+
+def active_entries(subject_ids: list[int], day: date, *, lists: Iterable[str] | None = None, only: tuple | None = None) -> dict[int, list]:
     """The entries in force on `day` of each subject that has any (the check API's reading of
     "on a list"), on the `lists` given (default: every list): {subject id: [entries by list code,
     newest listing first]}, each entry a read-only row with ListEntry's attributes and its
-    designating department (`common.db.select_rows`). Subjects with none are absent. One query per ACTIVE_CHUNK subjects
+    designating department (`common.db.select_rows`; `only`: those attributes only, e.g.
+    CHECK_FIELDS). Subjects with none are absent. One query per ACTIVE_CHUNK subjects
     (an index on subject, then the entries')."""
     out: dict[int, list[ListEntry]] = {}
     if not subject_ids:
@@ -202,7 +217,8 @@ def active_entries(subject_ids: list[int], day: date, *, lists: Iterable[str] | 
         return out
     for start in range(0, len(ids), ACTIVE_CHUNK):
         part = ids[start : start + ACTIVE_CHUNK]
-        rows = select_rows(ListEntry, _active_where(len(part), len(codes)), [*part, stored_day, stored_day, *codes], related=("designating_department",),
+        where, params = _active_where(part, stored_day, codes)
+        rows = select_rows(ListEntry, where, params, related=("designating_department",), only=only,
                                 order_by='t."subject_id", t."list_code", t."listed_on" DESC, t."id" DESC')
         for entry in rows:
             out.setdefault(entry.subject_id, []).append(entry)

@@ -1,0 +1,126 @@
+"""The request path of a single check (POST /api/v1/checks): its requests skip the page
+middleware (`security.middleware.ApiLeanPathMiddleware`) and store their nonce, the check's audit
+rows and the request log line in one transaction (`security.middleware.finish`). What a
+department system sees must not change: a replay, a bad signature, a bad code, a matter outside
+the remit or too many requests are refused as before, each check is audited once, every request
+is logged, and the answer carries the headers of every API answer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from tests.api.conftest import assert_error_shape
+from xinyong.measures.models import Check, CheckHit
+from xinyong.security import signing
+from xinyong.security.models import ApiKey, ApiNonce, ApiRequest
+
+pytestmark = pytest.mark.django_db
+
+CHECKS = "/api/v1/checks"
+
+
+def signed(token: str, body: dict, *, path: str = CHECKS) -> tuple[bytes, dict]:
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    return raw, signing.as_wsgi(signing.sign_request(token, "POST", path, raw))
+
+
+def send(raw: bytes, headers: dict, *, path: str = CHECKS, **extra):
+    return Client().post(path, raw, content_type="application/json", **headers, **extra)
+
+
+def log_lines() -> list[tuple]:
+    return list(ApiRequest.objects.order_by("id").values_list("path", "status", "code", "auth"))
+
+
+def test_a_check_stores_its_nonce_audit_row_and_log_line(check_key, company, listed, on_day):
+    token = check_key("220000-CZT")
+    bidder = company()
+    listed(bidder, "serious_violation")
+    with on_day():
+        raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-1", "uscc": bidder.uscc})
+        response = send(raw, headers)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert {m["code"] for m in body["measures"]} == {"procurement_limit", "tendering_limit"}
+    row = Check.objects.get()
+    assert (str(row.public_id), row.case_no, row.subject_id, row.hits, row.digest) == (body["check"], "ZB-1", bidder.pk, 2, body["digest"])
+    assert CheckHit.objects.filter(check_row=row).count() == 2
+    assert ApiNonce.objects.filter(nonce=headers["HTTP_X_XINYONG_NONCE"]).count() == 1
+    assert log_lines() == [(CHECKS, 200, "", "signed")]
+    assert ApiRequest.objects.get().department_id == row.department_id
+
+
+def test_a_replayed_check_is_refused_and_audited_once(check_key, company, listed, on_day):
+    token = check_key("220000-CZT")
+    bidder = company()
+    listed(bidder, "serious_violation")
+    with on_day():
+        raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-2", "uscc": bidder.uscc})
+        assert send(raw, headers).status_code == 200
+        body = assert_error_shape(send(raw, headers), 401, "nonce_replayed")
+    assert "重放" in body["message"]
+    assert Check.objects.count() == 1 and CheckHit.objects.count() == 2 and ApiNonce.objects.count() == 1
+    assert log_lines() == [(CHECKS, 200, "", "signed"), (CHECKS, 401, "nonce_replayed", "signed")]
+
+
+def test_a_refused_check_uses_up_its_nonce_and_writes_no_audit_row(check_key, company):
+    token = check_key("220000-CZT")
+    good = company().uscc
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-3", "uscc": wrong})
+    body = assert_error_shape(send(raw, headers), 422, "invalid_code")
+    assert "校验位错误" in body["message"] and "uscc" in body["fields"]
+    assert_error_shape(send(raw, headers), 401, "nonce_replayed")
+    assert Check.objects.count() == 0
+    assert log_lines() == [(CHECKS, 422, "invalid_code", "signed"), (CHECKS, 401, "nonce_replayed", "signed")]
+
+
+def test_a_matter_outside_the_remit_and_a_bad_signature_are_refused(check_key, company):
+    subject = company()
+    token = check_key("220100-GSJ")
+    raw, headers = signed(token, {"matter": "import_export", "case_no": "ZB-4", "uscc": subject.uscc})
+    body = assert_error_shape(send(raw, headers), 403, "matter_outside_remit")
+    assert "进出口管理" in body["message"]
+    raw, headers = signed(token, {"matter": "licensing", "case_no": "ZB-5", "uscc": subject.uscc})
+    altered = raw.replace(b"ZB-5", b"ZB-6")
+    assert_error_shape(send(altered, headers), 401, "body_altered")
+    headers["HTTP_X_XINYONG_SIGNATURE"] = "0" * 64
+    assert_error_shape(send(raw, headers), 401, "signature_invalid")
+    assert Check.objects.count() == 0
+    assert ApiNonce.objects.count() == 1  # the one of the request that passed the signature check
+    assert [(status, code) for _, status, code, _ in log_lines()] == [(403, "matter_outside_remit"), (401, "body_altered"), (401, "signature_invalid")]
+
+
+def test_a_key_over_its_rate_is_refused_with_retry_after(check_key, company):
+    token = check_key("220000-CZT")
+    ApiKey.objects.update(rate_limit="1/m")
+    subject = company()
+    first = send(*signed(token, {"matter": "tendering", "case_no": "ZB-7", "uscc": subject.uscc}))
+    assert first.status_code == 200
+    second = send(*signed(token, {"matter": "tendering", "case_no": "ZB-8", "uscc": subject.uscc}))
+    assert_error_shape(second, 429, "rate_limited")
+    assert int(second["Retry-After"]) >= 1
+    assert list(Check.objects.values_list("case_no", flat=True)) == ["ZB-7"]
+
+
+def test_the_check_answers_with_the_headers_of_every_api_answer(check_key, company):
+    token = check_key("220000-CZT")
+    subject = company()
+    check = send(*signed(token, {"matter": "tendering", "case_no": "ZB-9", "uscc": subject.uscc}))
+    raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-9", "uscc": [subject.uscc]}, path=f"{CHECKS}/bulk")
+    bulk = send(raw, headers, path=f"{CHECKS}/bulk")  # through the whole middleware stack
+    assert check.status_code == bulk.status_code == 200
+    for name in ("Content-Type", "Cache-Control", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy"):
+        assert check.get(name) == bulk.get(name), name
+    assert check["Cache-Control"] == "no-store" and check["X-Content-Type-Options"] == "nosniff"
+    assert int(check["Content-Length"]) == len(check.content)
+
+
+def test_a_check_for_another_host_is_refused(check_key, company):
+    token = check_key("220000-CZT")
+    raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-10", "uscc": company().uscc})
+    assert send(raw, headers, HTTP_HOST="evil.example").status_code == 400
+    assert Check.objects.count() == 0 and ApiNonce.objects.count() == 0
