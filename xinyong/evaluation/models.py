@@ -55,7 +55,9 @@ class EvaluationResult(models.Model):
     # time by one writer (store.py) for subjects it has just read, and PostgreSQL would check
     # each row's two references at commit (minutes for a province's first run); PROTECT still
     # holds in the ORM
-    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="result_rows", db_constraint=False)
+    # no index on the run: nothing reads results by run, and every result written (millions in a
+    # first run) and every result closed would write an entry in it
+    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="result_rows", db_constraint=False, db_index=False)
     subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="evaluations", db_index=False, db_constraint=False)
     model_code = models.CharField("评价模型", max_length=60)
     model_version = models.CharField("模型版本", max_length=20)
