@@ -500,8 +500,7 @@ def bulk_run(*, key, department: Department, matter_code: str, case_no: str, ent
     hit_rows: list[tuple[int, str, str]] = []  # (subject, measure, reasons)
     by_sid = {row[0]: (k, row) for k, row in resolved.items()}
     by_list, by_grade = catalog.triggers_for(matter.code, department.system)
-    for i in range(0, len(found_ids), CHUNK):
-        part = found_ids[i : i + CHUNK]
+    for part in _chunks(found_ids):
         entries_by = active_entries(part, day, lists=by_list, only=CHECK_FIELDS) if by_list else {}
         grades_by = _grades(part, catalog) if by_grade else {}
         for sid in sorted(set(entries_by) | set(grades_by)):
