@@ -196,3 +196,42 @@ def test_one_run_at_a_time_and_a_dead_runs_flag_blocks_nothing(firm):
     assert evaluation_run(kind="full", actor=actor(), as_of=AS_OF).status == "done"
     dead.refresh_from_db()
     assert dead.status == "failed" and "中断" in dead.error
+
+
+def test_each_subject_has_one_current_result_per_model_through_any_sequence_of_runs(firm, send):
+    """No database constraint holds this any more (models.py: closing a result is a heap-only
+    update): the single writer does. Full, incremental and reference-engine runs, a record
+    added, two withdrawn, a subject evaluated again with nothing changed: at most one current
+    result per subject and model, and each subject's history a chain without gap or overlap."""
+    from collections import Counter
+
+    evaluation_run(kind="full", actor=actor(), as_of=AS_OF)
+    send("penalty.gsj", [penalty(org(NAME, firm.uscc), "长市监罚〔2026〕4号", 失信严重程度="一般")])
+    evaluation_update(day=AS_OF)
+    record_withdraw(record=Record.objects.get(document_no="长市监罚〔2026〕1号"), reason="复议撤销", actor=actor())
+    evaluation_run(kind="full", actor=actor(), as_of=AS_OF, engine="reference")
+    evaluation_update(day=AS_OF)
+    record_withdraw(record=Record.objects.get(document_no="长市监罚〔2026〕2号"), reason="复议撤销", actor=actor())
+    evaluation_update(day=AS_OF)
+    evaluation_run(kind="incremental", subject_ids=[firm.pk], actor=actor(), as_of=AS_OF)
+    rows = list(EvaluationResult.objects.order_by("subject_id", "model_code", "valid_from", "id").values_list("subject_id", "model_code", "valid_from", "valid_to"))
+    currents = Counter((s, m) for s, m, _, to in rows if to is None)
+    assert currents and max(currents.values()) == 1
+    for (s, m, _, to), (s2, m2, start, _) in zip(rows, rows[1:], strict=False):
+        if (s, m) == (s2, m2):
+            assert to == start  # closed when the next one began: no gap, no overlap
+    assert current(firm).score_milli == 650_000  # 700 base, the new general penalty -50
+
+
+def test_the_grade_distribution_follows_each_run(firm):
+    """The staff's charts are counted once per run (kept in the cache): the next run's grades
+    show, not the counts kept from the run before."""
+    evaluation_run(kind="full", actor=actor(), as_of=AS_OF)
+    assert selectors.distribution(BASELINE, "all") == {"all": {"C": 1}}
+    assert selectors.distribution(BASELINE, "region") == {firm.region[:4] + "00": {"C": 1}}
+    record_withdraw(record=Record.objects.get(document_no="长市监罚〔2026〕2号"), reason="复议撤销", actor=actor())
+    evaluation_update(day=AS_OF)
+    assert selectors.distribution(BASELINE, "all") == {"all": {"B": 1}}
+    assert selectors.distributions(BASELINE)["version"] == {current(firm).model_version: {"B": 1}}
+    with pytest.raises(ValueError):
+        selectors.distribution(BASELINE, "district")

@@ -57,10 +57,11 @@ def overview(request):
         grades = [(g.code, g.name) for g in model.grades]
         catalog = get_catalog()
         region_names = {r.code: r.name for r in catalog.regions.values()}
-        chart_list.append(charts.stacked("全部主体的等级分布", grades, selectors.distribution(code, "all"), {"all": "全部"}))
+        counted = selectors.distributions(code)  # one pass for the four charts
+        chart_list.append(charts.stacked("全部主体的等级分布", grades, counted["all"], {"all": "全部"}))
         for by, title in GROUPINGS:
             labels = region_names if by == "region" else {}
-            chart_list.append(charts.stacked(f"{title}的等级分布", grades, selectors.distribution(code, by), labels))
+            chart_list.append(charts.stacked(f"{title}的等级分布", grades, counted[by], labels))
     return render(request, "evaluation/overview.html", {
         "scope": request.scope, "form": form, "lookup": lookup, "model": model, "charts": chart_list, "runs": selectors.latest_runs(),
     })
