@@ -143,6 +143,27 @@ def test_digests_of_another_run_than_the_latest_are_not_used(firms, send):
     assert again.changed == 0
 
 
+def test_digests_saved_by_a_run_whose_write_failed_are_not_used(firms, send, monkeypatch):
+    """The mirror's digests are saved while the results are written: if that write fails, they
+    describe results the database has not got, and the next run must not trust them."""
+    full()
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+
+    def failing(**kwargs):
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "write_changes", failing)
+        with pytest.raises(RuntimeError):
+            full()
+    failed = EvaluationRun.objects.latest("id")
+    assert failed.status == "failed" and mirror.read_meta(mirror.mirror_path())["digests_token"] == failed.token
+    assert mirror.cached_digests(mirror.mirror_path()) is None
+    assert current(firms[0]).score_milli == 650_000  # the previous result still in force
+    again = full()  # compares with the database's digests: the new penalty's result is written
+    assert again.changed == 1 and current(firms[0]).score_milli == 500_000
+
+
 @pytest.mark.parametrize("damage", ["unknown run", "feed ahead", "too old", "other models", "not a database"])
 def test_a_mirror_that_cannot_be_trusted_is_rebuilt(firms, send, damage, settings):
     full()

@@ -143,3 +143,15 @@ def test_an_incremental_export_takes_the_given_subjects_in_small_batches(provinc
     export_snapshot(tmp_path / "later", compiled=compiled, as_of=AS_OF, subject_ids=[a.id])
     out = DuckDBEngine(threads=1).evaluate(compiled, tmp_path / "later", AS_OF).output()
     assert out.contributions == [] and out.results[0].score_milli == 700_000
+
+
+def test_an_incremental_export_of_subjects_the_models_do_not_evaluate_is_empty(province, tmp_path):
+    """The evaluated subjects among those given are read with the subjects' table: none of
+    them of the models' kinds means empty tables, never every subject's."""
+    compiled = model(rules=[c.RuleRow("t", 1, "penalty", "license.gsj", None, None, None, 0, 1000)], kinds=("individual",))
+    firms = [s.id for s in province.values()]
+    counts = export_snapshot(tmp_path, compiled=compiled, as_of=AS_OF, subject_ids=firms)
+    assert counts == {"subjects": 0, "facts": 0, "attrs": 0, "members": 0}
+    # as an incremental run with the mirror exports them (its records from the mirror)
+    counts = export_snapshot(tmp_path / "m", compiled=model(rules=[FINE, CONFISCATION]), as_of=AS_OF, subject_ids=firms, tables=("members", "subjects"))
+    assert counts["subjects"] == len(firms) and counts["members"] == 1 and counts["facts"] == 0

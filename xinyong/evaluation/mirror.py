@@ -357,11 +357,15 @@ def cached_digests(path: Path, subject_ids: list[int] | None = None):
         con.close()
 
 
-def save_digests(path: Path, *, duck, run, subject_ids: list[int] | None, previous_token: str | None) -> None:
-    """After `run` committed: the mirror's digests become its current results' (`duck` holds its
-    `new_results`). A full run replaces them all; an incremental run patches those of its
+def save_digests(path: Path, *, rows, run, subject_ids: list[int] | None, previous_token: str | None) -> None:
+    """The mirror's digests become `run`'s results' (`rows`: an Arrow table of model,
+    subject_id, digest). A full run replaces them all; an incremental run patches those of its
     subjects, if the mirror's were those of the run before it (`previous_token`), else they stay
-    unusable. Never raises: a mirror that cannot be updated is rebuilt next time."""
+    unusable. They are marked with the run's token and trusted only while it is the database's
+    latest finished run (cached_digests): so they may be saved while the run's results are
+    still being written — if that fails, the run is not finished and they are not used. Touches
+    no Django database connection (it runs in a thread of its own: services.py). Never raises:
+    a mirror that cannot be updated is rebuilt next time."""
     try:
         meta = read_meta(path)
         if meta is None:
@@ -369,7 +373,6 @@ def save_digests(path: Path, *, duck, run, subject_ids: list[int] | None, previo
         incremental = subject_ids is not None
         if incremental and (previous_token is None or meta.get("digests_token") != previous_token):
             return
-        rows = duck.sql("SELECT model, subject_id, digest FROM new_results").to_arrow_table()  # noqa: F841 (read by DuckDB)
         con = _connect(path)
         try:
             con.execute("BEGIN")

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date
@@ -157,17 +158,28 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
         try:
             now = timezone.now()
             current = mirror.cached_digests(refreshed.path, subject_ids) if refreshed is not None else None
-            with transaction.atomic():
-                changes = store.write_changes(run=run, duck=duck, versions=versions, subject_ids=subject_ids, at=now, current=current)
-                timings["write"] = round(time.perf_counter() - t, 3)
-                run.status, run.finished_at, run.timings = "done", now, timings
-                run.results, run.changed = changes.results, changes.written
-                run.subjects = len(subject_ids) if subject_ids is not None else changes.results
-                run.save()
-                audit_log(actor=actor, action="evaluation.run", object_type="evaluation_run", object_id=run.pk, detail={**detail, "results": changes.results, "written": changes.written, "closed": changes.closed})
-            if engine == "duckdb":  # the mirror's digests follow (trusted only while this run is the latest)
-                duck.execute("DETACH DATABASE IF EXISTS mirror")  # the engine read it here: opened for writing below
-                mirror.save_digests(mirror.mirror_path(), duck=duck, run=run, subject_ids=subject_ids, previous_token=previous)
+            store.fold(duck)
+            saver = None
+            if engine == "duckdb":
+                # the mirror's digests follow, saved by a thread while the database writes (they
+                # are trusted only once this run is the latest finished: mirror.save_digests)
+                digests = duck.sql("SELECT model, subject_id, digest FROM new_results").to_arrow_table()
+                duck.execute("DETACH DATABASE IF EXISTS mirror")  # the engine read it (its output is in tables): opened for writing
+                saver = threading.Thread(target=mirror.save_digests, args=(mirror.mirror_path(),), name="evaluation-digests",
+                                         kwargs={"rows": digests, "run": run, "subject_ids": subject_ids, "previous_token": previous})
+                saver.start()
+            try:
+                with transaction.atomic():
+                    changes = store.write_changes(run=run, duck=duck, versions=versions, subject_ids=subject_ids, at=now, current=current)
+                    timings["write"] = round(time.perf_counter() - t, 3)
+                    run.status, run.finished_at, run.timings = "done", now, timings
+                    run.results, run.changed = changes.results, changes.written
+                    run.subjects = len(subject_ids) if subject_ids is not None else changes.results
+                    run.save()
+                    audit_log(actor=actor, action="evaluation.run", object_type="evaluation_run", object_id=run.pk, detail={**detail, "results": changes.results, "written": changes.written, "closed": changes.closed})
+            finally:
+                if saver is not None:
+                    saver.join()
         finally:
             duck.close()
     except Exception as exc:

@@ -104,14 +104,17 @@ def export_snapshot(
     needs = Needs.of(compiled)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ids = None if subject_ids is None else _evaluated(needs, subject_ids, using)
+    wanted = None if subject_ids is None else sorted(set(subject_ids))
+    # the given subjects of the kinds evaluated: read with the subjects' table when it is
+    # exported (one query fewer), else on their own
+    ids = None if wanted is None or "subjects" in tables else _evaluated(needs, wanted, using)
     connection = connections[using]
     connection.ensure_connection()
     if workers is None:
         workers = min(4, os.cpu_count() or 1)
     if record_ids is not None and (subject_ids is not None or tuple(tables) != ("facts",)):
         raise ValueError("record_ids exports the facts of those records only")
-    parallel = (connection.vendor == "postgresql" and not connection.in_atomic_block and ids is None and record_ids is None
+    parallel = (connection.vendor == "postgresql" and not connection.in_atomic_block and wanted is None and record_ids is None
                 and workers > 1 and "facts" in tables)
     counts = dict.fromkeys(c.SNAPSHOT_TABLES, 0)
     with _shared_snapshot(connection) if parallel else contextlib.nullcontext() as snapshot_id:
@@ -119,14 +122,19 @@ def export_snapshot(
             if name not in tables:
                 continue
             schema = arrow_schema(c.SNAPSHOT_TABLES[name])
+            found: list[pa.Array] = []
             with pq.ParquetWriter(out / f"{name}.parquet", schema, compression=COMPRESSION) as writer:
                 n = 0
-                for querysets in _chunks(ids, lambda chunk, name=name: _querysets(name, needs, as_of, chunk)):
+                for querysets in _chunks(wanted if name == "subjects" else ids, lambda chunk, name=name: _querysets(name, needs, as_of, chunk)):
                     for qs, _ in querysets:
                         for batch in _stream(qs, schema, using, batch_size):
                             writer.write_batch(batch)
                             n += batch.num_rows
+                            if name == "subjects" and wanted is not None:
+                                found.append(batch.column(0))
                 counts[name] = n
+            if name == "subjects" and wanted is not None:  # (none of those kinds: an empty list, not "all")
+                ids = sorted(v for chunk in found for v in chunk.to_pylist())
         if "facts" in tables:
             _export_records(out, needs, ids, using, batch_size, workers, snapshot_id if parallel else None, counts,
                             record_ids=None if record_ids is None else sorted(set(record_ids)))
@@ -306,7 +314,8 @@ def _attr_batch(batch: pa.RecordBatch, column: int, field: str, multi: bool) -> 
 def _querysets(name: str, needs: Needs, as_of: date, ids: list[int] | None) -> list[tuple]:
     """(values_list queryset, None) giving the table's columns (subjects, members)."""
     if name == "subjects":
-        qs = Subject.objects.filter(kind__in=sorted(needs.kinds)) if ids is None else Subject.objects.filter(_among("id", ids))
+        qs = Subject.objects.filter(kind__in=sorted(needs.kinds))
+        qs = qs if ids is None else qs.filter(_among("id", ids))
         return [(qs.order_by().values_list("id", "kind", "region", "industry"), None)]
     if name == "members":
         qs = ListEntry.objects.filter(

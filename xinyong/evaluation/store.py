@@ -127,14 +127,21 @@ def current_digests(subject_ids: list[int] | None):
     return pa.table({"model": pa.array(model_col, pa.string()), "subject_id": pa.array(subject_col, pa.int64()), "digest": pa.array(digest_col, pa.string())})
 
 
+def fold(duck) -> None:
+    """The new results with their digests, as table `new_results` (model, subject_id, score_milli,
+    raw_grade, grade, override_seq, digest) in `duck`: what write_changes compares and the
+    mirror keeps (mirror.save_digests)."""
+    duck.execute(_FOLD_SQL)
+
+
 def write_changes(*, run, duck, versions: dict[str, str], subject_ids: list[int] | None, at, current=None) -> Changes:
     """In the caller's transaction: close what changed, insert the new results.
 
     `duck` is a DuckDB connection holding tables `results` and `contributions` (the engine's
-    output). `subject_ids` None means a full run: every current result of a model outside the
-    output is closed; otherwise only those of the given subjects. `current`: the current
-    results' digests in scope when the caller has them (the mirror's), else read here."""
-    duck.execute(_FOLD_SQL)
+    output) and `new_results` (fold). `subject_ids` None means a full run: every current result
+    of a model outside the output is closed; otherwise only those of the given subjects.
+    `current`: the current results' digests in scope when the caller has them (the mirror's),
+    else read here."""
     if current is None:
         current = current_digests(subject_ids)  # read by DuckDB by name
     duck.execute("CREATE OR REPLACE TEMP TABLE current_results AS SELECT * FROM current")
