@@ -191,3 +191,18 @@ def test_staff_pages_route_verify_conclude_and_record_and_never_show_the_reporte
     assert gsj.post(f"/dept/tipoffs/{case.pk}/flag/", {"flag_reason": "捏造"}).status_code == 403
     assert centre.post(f"/dept/tipoffs/{case.pk}/flag/", {"flag_reason": "经核查系同行恶意举报"}).status_code == 302
     assert "恶意或虚假举报" in html(centre.get(f"/dept/cases/{case.pk}/"))
+
+
+def test_a_tip_off_receipt_code_does_not_open_the_case_page(client, target):
+    """The general case tracker (异议与修复办件查询) takes any case's receipt code: a tip-off's
+    must not open the applicant's case page (messages, files, events), only its own tracker."""
+    case, code = file_on_page(client, target)
+    tracked = client.post("/cases/track/", {"code": code})
+    assert tracked.status_code == 400 and "/tipoffs/track/" in html(tracked)
+    assert FACTS not in html(tracked)
+    # nor when the browser session remembers it (as the tracker does for other cases)
+    session = client.session
+    session["case_receipts"] = [case.pk]
+    session.save()
+    assert client.get(f"/cases/{case.public_id}/").status_code == 404
+    assert client.post("/tipoffs/track/", {"code": code}).status_code == 200

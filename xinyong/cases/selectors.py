@@ -24,6 +24,7 @@ from .services import Party, receipt_hash, today
 from .workflows import workflow
 
 SESSION_KEY = "case_receipts"
+TIPOFF = "tipoff"  # the case kind of tip-offs: followed at /tipoffs/track/, never on the applicant's case page
 
 
 def cases_for_subject(subject) -> QuerySet[Case]:
@@ -65,7 +66,7 @@ def applicant_may_see(request, case: Case, subject=None) -> bool:
 
 
 def case_for_applicant(request, public_id, subject=None) -> Case:
-    case = Case.objects.select_related("subject", "holder", "department").filter(public_id=public_id).first()
+    case = Case.objects.select_related("subject", "holder", "department").filter(public_id=public_id).exclude(kind=TIPOFF).first()
     if case is None or not applicant_may_see(request, case, subject):
         raise Http404("未找到该办件")
     return case

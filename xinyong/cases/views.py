@@ -73,10 +73,15 @@ def track(request):
         if not allowed:
             return too_many(request, retry)
         case = selectors.case_by_receipt(request.POST.get("code", ""))
-        if case is not None:
+        if case is not None and case.kind == selectors.TIPOFF:
+            # a tip-off is followed on its own page, which shows its status and public reply
+            # only (the reporter's protection): never the case page with its messages and files
+            error = "该回执码是举报回执码，请在“举报进度查询”页面（/tipoffs/track/）查询"
+        elif case is not None:
             selectors.remember_receipt(request, case)
             return redirect("cases:detail", public_id=case.public_id)
-        error = "回执码不正确，请核对后重新输入（回执码在提交申请时显示，形如 ABCD-EFGH-JKLM-NPQR）"
+        else:
+            error = "回执码不正确，请核对后重新输入（回执码在提交申请时显示，形如 ABCD-EFGH-JKLM-NPQR）"
     return render(request, "cases/track.html", {"error": error}, status=400 if error else 200)
 
 
