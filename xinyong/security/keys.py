@@ -199,7 +199,7 @@ def apikey_revoke(*, key: ApiKey, actor: Actor, reason: str = "") -> ApiKey:
 
 def key_by_id(key_id: str) -> ApiKey | None:
     """The key with this id and its department (read on every API request: plain SQL)."""
-    found = select_instances(ApiKey, 't."key_id" = %s', [key_id], related=("department",))
+    found = select_instances(ApiKey, 't."key_id" = %s', [key_id], related=("department",), hot=True)
     return found[0] if found else None
 
 

@@ -128,6 +128,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares a statement sent with server-side binding after this many runs on a
+    # connection: only the check API's hottest statements are (common.db.execute_hot); Django's
+    # own queries bind on the client and are never prepared. -1: never (a connection pooler in
+    # transaction mode that cannot keep prepared statements)
+    _prepare = env_int("XINYONG_DB_PREPARE_THRESHOLD", 2)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare if _prepare >= 0 else None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
