@@ -316,6 +316,9 @@ XINYONG = {
         "BEARER_ALLOWED": env_bool("XINYONG_API_BEARER_ALLOWED", True),
         "KEY_RATE": env_str("XINYONG_API_KEY_RATE", "600/m"),
         "ROTATION_OVERLAP_HOURS": env_int("XINYONG_API_ROTATION_OVERLAP_HOURS", 24),
+        # seconds a server process keeps a key it has read (security/keys.py: key_by_id); a key
+        # revoked or changed in another process is refused or applied within this bound
+        "KEY_CACHE_SECONDS": env_int("XINYONG_API_KEY_CACHE_SECONDS", 5),
         "REQUEST_LOG_DAYS": env_int("XINYONG_API_REQUEST_LOG_DAYS", 184),  # six months at least (Cybersecurity Law art. 21)
     },
     # the audit chain (xinyong/security/chain.py): minutes between signed checkpoints (job
