@@ -150,7 +150,7 @@ def start_wal_checkpoints() -> WalCheckpointer | None:
     global _checkpointer
     conf = settings.DATABASES["default"]
     path = str(conf.get("NAME") or "")
-    if "sqlite3" not in conf["ENGINE"] or not path or path.startswith(("file:", ":memory:")):
+    if connection.vendor != "sqlite" or not path or path.startswith(("file:", ":memory:")):
         return None
     if _checkpointer is None or not _checkpointer.is_alive():
         _checkpointer = WalCheckpointer(path)

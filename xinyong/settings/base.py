@@ -114,6 +114,9 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'xinyong.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_sqlite), conn_max_age=env_int("XINYONG_DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, the writers of a database file queued by a lock file instead of polling
+    # in SQLite's busy handler (common/sqlite_locked/base.py)
+    DATABASES["default"]["ENGINE"] = "xinyong.common.sqlite_locked"
     # connections are kept for reuse as on PostgreSQL (XINYONG_DB_CONN_MAX_AGE): opening one ran
     # the PRAGMAs below on every request, and closing the last one checkpointed the WAL into the
     # database file: 12 of the 16 ms of a signed check in process (docs/benchmarks.md)
