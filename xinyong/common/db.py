@@ -19,7 +19,7 @@ import threading
 from collections import namedtuple
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 log = logging.getLogger("xinyong.db")
 _SELECTS: dict = {}
@@ -320,10 +320,9 @@ def insert_sql(model, values: dict) -> tuple[str, list]:
 
 
 def insert_one(model, values: dict) -> None:
-    """INSERT one row (`insert_sql`)."""
-    sql, params = insert_sql(model, values)
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
+    """INSERT one row (`insert_sql`), by `execute_hot` (the nonce and the log line of every API
+    request)."""
+    execute_hot(*insert_sql(model, values))
 
 
 # ---------------------------------------------------------------------- the hottest statements
@@ -336,20 +335,28 @@ def insert_one(model, values: dict) -> None:
 
 
 def execute_hot(sql: str, params) -> list[tuple]:
-    """Run one statement (`%s` placeholders) and return its rows ([] for a statement without).
-    Values come back as the driver gives them (as from `connection.cursor()`)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
+    """Run one statement (`%s` placeholders, no other `%`) and return its rows ([] for a
+    statement without). Values come back as the driver gives them (as from
+    `connection.cursor()`). On SQLite straight on the driver's connection (Django's cursor
+    wrapper rewrote the placeholders and looked up the connection several times per statement)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    conn.ensure_connection()
+    conn.validate_no_broken_transaction()
+    if conn.vendor == "sqlite":
+        text = _QMARK.get(sql)
+        if text is None:
+            text = _QMARK[sql] = sql.replace("%s", "?")
+        with conn.wrap_database_errors:
+            return conn.connection.execute(text, params).fetchall()
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors, ServerBindingCursor(connection.connection) as cur:
+    with conn.wrap_database_errors, ServerBindingCursor(conn.connection) as cur:
         cur.execute(sql, params)
         result = cur.pgresult  # not cur.description: it builds a Column per column, every time
         return cur.fetchall() if result is not None and result.nfields else []
+
+
+_QMARK: dict[str, str] = {}
 
 
 def write_together(parts: list[tuple[str, str, list]], last: tuple[str, list]) -> None:
