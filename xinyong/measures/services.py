@@ -151,19 +151,28 @@ def single_code(uscc: str | None, id_number: str | None) -> Code:
 # its own reads and its audit row are written as plain SQL, which costs a fraction of the ORM's
 # query compilation; both databases take the same statements.
 _SQL_VERSION = f'SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1'  # noqa: S608
-# one statement for what every check reads: the data version, the subject, and whether it is on
-# any list at all (most subjects are on none: the probe on the subject's index spares the full
-# reading of its entries)
-_SQL_LOOKUP = {
-    scheme: (
-        f'SELECT v."seq", v."at", s."id", s."kind", s."name",'  # noqa: S608
-        f' CASE WHEN EXISTS (SELECT 1 FROM "{ListEntry._meta.db_table}" e WHERE e."subject_id" = s."id") THEN 1 ELSE 0 END'
-        f' FROM (SELECT 1 AS "one") q'
-        f' LEFT JOIN (SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1) v ON 1 = 1'
-        f' LEFT JOIN "{Subject._meta.db_table}" s ON s."{column}" = %s'
-    )
-    for scheme, column in (("uscc", "uscc"), ("id_number", "id_hash"))
-}
+# one statement for what every check reads: the data version, the subject, whether it is on any
+# list at all and whether it has any current grade (most subjects are on no list, and a province
+# may not have graded a subject yet: a probe on the subject's index spares the reading of its
+# entries or its grades)
+def _sql_lookup(scheme: str) -> str:
+    sql = _SQL_LOOKUP.get(scheme)
+    if sql is None:
+        from xinyong.evaluation.models import EvaluationResult
+
+        column = {"uscc": "uscc", "id_number": "id_hash"}[scheme]
+        sql = _SQL_LOOKUP[scheme] = (
+            f'SELECT v."seq", v."at", s."id", s."kind", s."name",'  # noqa: S608
+            f' CASE WHEN EXISTS (SELECT 1 FROM "{ListEntry._meta.db_table}" e WHERE e."subject_id" = s."id") THEN 1 ELSE 0 END,'
+            f' CASE WHEN EXISTS (SELECT 1 FROM "{EvaluationResult._meta.db_table}" g WHERE g."subject_id" = s."id" AND g."valid_to" IS NULL) THEN 1 ELSE 0 END'
+            f' FROM (SELECT 1 AS "one") q'
+            f' LEFT JOIN (SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1) v ON 1 = 1'
+            f' LEFT JOIN "{Subject._meta.db_table}" s ON s."{column}" = %s'
+        )
+    return sql
+
+
+_SQL_LOOKUP: dict[str, str] = {}
 _HIT_COLUMNS = ["check_row_id", "at", "department_id", "case_no", "matter", "subject_id", "measure", "reasons"]
 _CHECK_COLUMNS = ["public_id", "at", "key_id", "department_id", "case_no", "matter", "subject_id", "subject_code", "hits", "digest", "data_seq", "catalog_version"]
 _SQL_CHECK = (
@@ -340,7 +349,7 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
     case_no = clean_case_no(case_no)
     code = single_code(uscc, id_number)
     day = day or today()
-    seq, at, sid, kind, name, on_any = execute_hot(_SQL_LOOKUP[code.scheme], [code.key])[0]
+    seq, at, sid, kind, name, on_any, graded = execute_hot(_sql_lookup(code.scheme), [code.key])[0]
     version = {"seq": seq, "at": _aware(at)} if seq is not None else {"seq": 0, "at": None}
     row = (sid, kind, name) if sid is not None else None
     measures: list[dict] = []
@@ -348,7 +357,7 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
         by_list, by_grade = catalog.triggers_for(matter.code, department.system)
         found = Found(
             entries=active_entries([sid], day, lists=by_list, only=CHECK_FIELDS, hot=True).get(sid, []) if by_list and on_any else [],
-            grades=_grades([sid], catalog, hot=True).get(sid, []) if by_grade else [],
+            grades=_grades([sid], catalog, hot=True).get(sid, []) if by_grade and graded else [],
         )
         if found.entries or found.grades:
             measures = applicable(catalog, matter.code, department.system, found, gen_catalog=get_catalog(), models=get_models())
