@@ -124,3 +124,25 @@ def test_a_check_for_another_host_is_refused(check_key, company):
     raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-10", "uscc": company().uscc})
     assert send(raw, headers, HTTP_HOST="evil.example").status_code == 400
     assert Check.objects.count() == 0 and ApiNonce.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_check_and_its_replay_are_stored_as_in_one(check_key, company, listed, on_day):
+    """As the server runs it (autocommit; on PostgreSQL the nonce, the audit rows and the log line
+    go as one statement): the check is stored whole, its replay refused and logged, nothing of
+    the replay written."""
+    token = check_key("220000-CZT")
+    bidder = company()
+    listed(bidder, "serious_violation")
+    with on_day():
+        raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-9", "uscc": bidder.uscc})
+        first = send(raw, headers)
+        assert first.status_code == 200, first.content
+        assert_error_shape(send(raw, headers), 401, "nonce_replayed")
+    row = Check.objects.get()
+    assert (str(row.public_id), row.hits) == (first.json()["check"], 2)
+    assert sorted(CheckHit.objects.filter(check_row=row).values_list("measure", "case_no", "subject_id", "at")) == [
+        ("procurement_limit", "ZB-9", bidder.pk, row.at), ("tendering_limit", "ZB-9", bidder.pk, row.at),
+    ]
+    assert ApiNonce.objects.count() == 1
+    assert log_lines() == [(CHECKS, 200, "", "signed"), (CHECKS, 401, "nonce_replayed", "signed")]

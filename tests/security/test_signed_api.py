@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from tests.api.conftest import assert_error_shape
 from xinyong.security import signing
+from xinyong.security.keys import apikey_revoke, forget_key
 from xinyong.security.models import ApiKey, ApiNonce, ApiRequest
+from xinyong.security.services import Actor
 
 BATCHES = "/api/v1/batches"
 RECORDS = "/api/v1/batches/records"
@@ -112,6 +114,22 @@ def test_revoked_expired_and_unknown_keys_are_refused(make_key):
     assert unknown["message"] == wrong["message"]  # an unknown key id and a wrong secret look the same
 
 
+def test_a_key_revoked_here_is_refused_at_once_and_one_revoked_elsewhere_within_the_cache_bound(make_key, settings):
+    api_settings(settings, KEY_CACHE_SECONDS=0.5)
+    here, token_here = make_key()
+    there, token_there = make_key(name="另一个系统")
+    for token in (token_here, token_there):  # both keys read, and kept, by this process
+        assert send("GET", BATCHES, headers=signing.sign_request(token, "GET", BATCHES)).status_code == 200
+    apikey_revoke(key=here, actor=Actor.system("测试"))  # through the platform's service: at once
+    assert_error_shape(send("GET", BATCHES, headers=signing.sign_request(token_here, "GET", BATCHES)), 401, "key_revoked")
+    # revoked by another server process: this one still holds the key as it read it, for at most
+    # XINYONG_API_KEY_CACHE_SECONDS
+    ApiKey.objects.filter(pk=there.pk).update(revoked_at=timezone.now())
+    assert send("GET", BATCHES, headers=signing.sign_request(token_there, "GET", BATCHES)).status_code == 200
+    time.sleep(0.6)
+    assert_error_shape(send("GET", BATCHES, headers=signing.sign_request(token_there, "GET", BATCHES)), 401, "key_revoked")
+
+
 def test_a_key_without_the_scope_is_forbidden(make_key):
     _, token = make_key(scopes=("catalog",))
     body = assert_error_shape(send("GET", BATCHES, headers=signing.sign_request(token, "GET", BATCHES)), 403, "scope_missing")
@@ -172,7 +190,8 @@ def test_per_key_rate_limit(make_key, settings):
     assert 0 < int(limited["Retry-After"]) <= 120 and "3/m" in body["message"]
     assert send("GET", BATCHES, headers=signing.sign_request(other, "GET", BATCHES)).status_code == 200  # per key
     key = ApiKey.objects.get(key_id=token.split(".")[0])
-    ApiKey.objects.filter(pk=key.pk).update(rate_limit="100/m")  # a key's own limit wins
+    ApiKey.objects.filter(pk=key.pk).update(rate_limit="100/m")  # a key's own limit wins (set elsewhere:
+    forget_key(key.key_id)  # in this process once XINYONG_API_KEY_CACHE_SECONDS have passed)
     assert send("GET", BATCHES, headers=signing.sign_request(token, "GET", BATCHES)).status_code == 200
     assert ApiRequest.objects.filter(code="rate_limited", status=429).count() == 1
 

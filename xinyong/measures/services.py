@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from xinyong.catalog.models import Department
-from xinyong.common.db import db_datetime, insert_rows, select_rows, sql_in
+from xinyong.common.db import db_datetime, execute_hot, insert_rows, select_rows, sql_in
 from xinyong.common.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from xinyong.common.masking import mask_id_number
 from xinyong.records.models import ChangeEvent
@@ -151,19 +151,28 @@ def single_code(uscc: str | None, id_number: str | None) -> Code:
 # its own reads and its audit row are written as plain SQL, which costs a fraction of the ORM's
 # query compilation; both databases take the same statements.
 _SQL_VERSION = f'SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1'  # noqa: S608
-# one statement for what every check reads: the data version, the subject, and whether it is on
-# any list at all (most subjects are on none: the probe on the subject's index spares the full
-# reading of its entries)
-_SQL_LOOKUP = {
-    scheme: (
-        f'SELECT v."seq", v."at", s."id", s."kind", s."name",'  # noqa: S608
-        f' CASE WHEN EXISTS (SELECT 1 FROM "{ListEntry._meta.db_table}" e WHERE e."subject_id" = s."id") THEN 1 ELSE 0 END'
-        f' FROM (SELECT 1 AS "one") q'
-        f' LEFT JOIN (SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1) v ON 1 = 1'
-        f' LEFT JOIN "{Subject._meta.db_table}" s ON s."{column}" = %s'
-    )
-    for scheme, column in (("uscc", "uscc"), ("id_number", "id_hash"))
-}
+# one statement for what every check reads: the data version, the subject, whether it is on any
+# list at all and whether it has any current grade (most subjects are on no list, and a province
+# may not have graded a subject yet: a probe on the subject's index spares the reading of its
+# entries or its grades)
+def _sql_lookup(scheme: str) -> str:
+    sql = _SQL_LOOKUP.get(scheme)
+    if sql is None:
+        from xinyong.evaluation.models import EvaluationResult
+
+        column = {"uscc": "uscc", "id_number": "id_hash"}[scheme]
+        sql = _SQL_LOOKUP[scheme] = (
+            f'SELECT v."seq", v."at", s."id", s."kind", s."name",'  # noqa: S608
+            f' CASE WHEN EXISTS (SELECT 1 FROM "{ListEntry._meta.db_table}" e WHERE e."subject_id" = s."id") THEN 1 ELSE 0 END,'
+            f' CASE WHEN EXISTS (SELECT 1 FROM "{EvaluationResult._meta.db_table}" g WHERE g."subject_id" = s."id" AND g."valid_to" IS NULL) THEN 1 ELSE 0 END'
+            f' FROM (SELECT 1 AS "one") q'
+            f' LEFT JOIN (SELECT "seq", "at" FROM "{ChangeEvent._meta.db_table}" ORDER BY "seq" DESC LIMIT 1) v ON 1 = 1'
+            f' LEFT JOIN "{Subject._meta.db_table}" s ON s."{column}" = %s'
+        )
+    return sql
+
+
+_SQL_LOOKUP: dict[str, str] = {}
 _HIT_COLUMNS = ["check_row_id", "at", "department_id", "case_no", "matter", "subject_id", "measure", "reasons"]
 _CHECK_COLUMNS = ["public_id", "at", "key_id", "department_id", "case_no", "matter", "subject_id", "subject_code", "hits", "digest", "data_seq", "catalog_version"]
 _SQL_CHECK = (
@@ -305,9 +314,9 @@ def conclusion(measures: list[dict], matter: Matter) -> str:
 
 
 # ---------------------------------------------------------------------- grades
-def _grades(subject_ids: list[int], catalog: MeasuresCatalog) -> dict[int, list[dict]]:
+def _grades(subject_ids: list[int], catalog: MeasuresCatalog, *, hot: bool = False) -> dict[int, list[dict]]:
     """Current grades that can trigger measures, by subject (one query, plain SQL: see
-    common/db.py)."""
+    common/db.py; `hot`: prepared on PostgreSQL, the single check)."""
     from xinyong.evaluation.models import EvaluationResult
 
     triggering = {(m, g) for m, g, _ in catalog.by_grade}
@@ -317,7 +326,7 @@ def _grades(subject_ids: list[int], catalog: MeasuresCatalog) -> dict[int, list[
     subjects, params = sql_in('t."subject_id"', subject_ids)
     where = (f'{subjects} AND t."valid_to" IS NULL'
              f' AND t."model_code" IN ({", ".join(["%s"] * len(models_))}) AND t."grade" IN ({", ".join(["%s"] * len(grades_))})')
-    rows = select_rows(EvaluationResult, where, [*params, *models_, *grades_], related=("run",))
+    rows = select_rows(EvaluationResult, where, [*params, *models_, *grades_], related=("run",), hot=hot)
     out: dict[int, list[dict]] = {}
     for r in rows:
         sid, model, version, grade, raw, as_of, contributions = r.subject_id, r.model_code, r.model_version, r.grade, r.raw_grade, r.run.as_of, r.contributions
@@ -340,17 +349,15 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
     case_no = clean_case_no(case_no)
     code = single_code(uscc, id_number)
     day = day or today()
-    with connection.cursor() as cur:
-        cur.execute(_SQL_LOOKUP[code.scheme], [code.key])
-        seq, at, sid, kind, name, on_any = cur.fetchone()
+    seq, at, sid, kind, name, on_any, graded = execute_hot(_sql_lookup(code.scheme), [code.key])[0]
     version = {"seq": seq, "at": _aware(at)} if seq is not None else {"seq": 0, "at": None}
     row = (sid, kind, name) if sid is not None else None
     measures: list[dict] = []
     if row is not None:
         by_list, by_grade = catalog.triggers_for(matter.code, department.system)
         found = Found(
-            entries=active_entries([sid], day, lists=by_list, only=CHECK_FIELDS).get(sid, []) if by_list and on_any else [],
-            grades=_grades([sid], catalog).get(sid, []) if by_grade else [],
+            entries=active_entries([sid], day, lists=by_list, only=CHECK_FIELDS, hot=True).get(sid, []) if by_list and on_any else [],
+            grades=_grades([sid], catalog, hot=True).get(sid, []) if by_grade and graded else [],
         )
         if found.entries or found.grades:
             measures = applicable(catalog, matter.code, department.system, found, gen_catalog=get_catalog(), models=get_models())
@@ -361,15 +368,8 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
         _prep("public_id", public_id), _prep("at", now), key.pk if key else None, department.pk, case_no, matter.code,
         row[0] if row else None, code.shown, len(measures), digest, version["seq"], catalog.version,
     ]
-    hits = [(db_datetime(now), department.pk, case_no, matter.code, row[0], m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400]) for m in measures]
-
-    def write() -> None:
-        with connection.cursor() as cur:
-            cur.execute(_SQL_CHECK, values)
-            check_id = cur.fetchone()[0]
-        if hits:
-            insert_rows(CheckHit, _HIT_COLUMNS, [(check_id, *h) for h in hits])
-
+    hits = [(m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400]) for m in measures]
+    write = _CheckWrite(values, hits)
     if defer is not None:
         defer(write)
     else:
@@ -389,6 +389,37 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
         "data_version": {**version, "catalog_version": catalog.version},
         "digest": digest,
     }
+
+
+class _CheckWrite:
+    """The audit of a single check: its Check row and a CheckHit per measure answered (the hit
+    repeats the check's time, department, case, matter and subject). Called, it writes them in
+    the caller's transaction; `parts()` gives them as parts of one statement
+    (`common.db.write_together`, PostgreSQL: `security.middleware.finish` writes them with the
+    nonce and the request log line in one round trip)."""
+
+    def __init__(self, values: list, hits: list[tuple[str, str]]):
+        self.values, self.hits = values, hits
+
+    def __call__(self) -> None:
+        check_id = execute_hot(_SQL_CHECK, self.values)[0][0]
+        if self.hits:
+            shared = (self.values[1], *self.values[3:7])  # at (stored form), department, case, matter, subject
+            insert_rows(CheckHit, _HIT_COLUMNS, [(check_id, *shared, *h) for h in self.hits])
+
+    def parts(self) -> list[tuple[str, str, list]]:
+        out = [("check_row", _SQL_CHECK_ROW, list(self.values))]
+        if self.hits:
+            marks = ", ".join("(%s, %s)" for _ in self.hits)
+            out.append(("check_hits", _SQL_CHECK_HITS + f" CROSS JOIN (VALUES {marks}) h (measure, reasons)", [v for h in self.hits for v in h]))
+        return out
+
+
+_SQL_CHECK_ROW = _SQL_CHECK.replace('RETURNING "id"', 'RETURNING "id", "at", "department_id", "case_no", "matter", "subject_id"')
+_SQL_CHECK_HITS = (
+    f'INSERT INTO "{CheckHit._meta.db_table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in _HIT_COLUMNS)})'  # noqa: S608
+    ' SELECT c."id", c."at", c."department_id", c."case_no", c."matter", c."subject_id", h."measure", h."reasons" FROM "check_row" c'
+)
 
 
 def _prep(column: str, value):

@@ -200,13 +200,14 @@ CHECK_FIELDS = (
 )
 
 
-def active_entries(subject_ids: list[int], day: date, *, lists: Iterable[str] | None = None, only: tuple | None = None) -> dict[int, list]:
+def active_entries(subject_ids: list[int], day: date, *, lists: Iterable[str] | None = None, only: tuple | None = None, hot: bool = False) -> dict[int, list]:
     """The entries in force on `day` of each subject that has any (the check API's reading of
     "on a list"), on the `lists` given (default: every list): {subject id: [entries by list code,
     newest listing first]}, each entry a read-only row with ListEntry's attributes and its
     designating department (`common.db.select_rows`; `only`: those attributes only, e.g.
     CHECK_FIELDS). Subjects with none are absent. One query per ACTIVE_CHUNK subjects
-    (an index on subject, then the entries')."""
+    (an index on subject, then the entries'). `hot`: a prepared statement on PostgreSQL (the
+    single check; `common.db.execute_hot`)."""
     out: dict[int, list[ListEntry]] = {}
     if not subject_ids:
         return out
@@ -219,7 +220,7 @@ def active_entries(subject_ids: list[int], day: date, *, lists: Iterable[str] | 
         part = ids[start : start + ACTIVE_CHUNK]
         where, params = _active_where(part, stored_day, codes)
         rows = select_rows(ListEntry, where, params, related=("designating_department",), only=only,
-                                order_by='t."subject_id", t."list_code", t."listed_on" DESC, t."id" DESC')
+                                order_by='t."subject_id", t."list_code", t."listed_on" DESC, t."id" DESC', hot=hot)
         for entry in rows:
             out.setdefault(entry.subject_id, []).append(entry)
     return out

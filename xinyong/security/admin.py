@@ -156,7 +156,9 @@ class ApiKeyAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            keys.forget_key(obj.key_id)  # a new rate limit applies at once in this process
+            return None
         key, token = keys.apikey_create(
             department=form.cleaned_data["department"],
             name=form.cleaned_data["name"],

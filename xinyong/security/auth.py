@@ -209,7 +209,9 @@ def replayed() -> Unauthorized:
 
 def defer_write(request: HttpRequest, write) -> None:
     """Have `write()` run in the request's closing transaction, with its nonce and log line (an
-    operation of ApiKeyAuth(..., defer_nonce=True)); if it fails, the answer is an error."""
+    operation of ApiKeyAuth(..., defer_nonce=True)); if it fails, the answer is an error. A
+    write that also has `parts()` (its INSERTs as parts of one statement, `common.db.write_together`)
+    is written on PostgreSQL in one statement with the nonce and the log line (`middleware.finish`)."""
     request._xy_api.setdefault("writes", []).append(write)  # type: ignore[attr-defined]
 
 

@@ -114,6 +114,9 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'xinyong.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_sqlite), conn_max_age=env_int("XINYONG_DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, the writers of a database file queued by a lock file instead of polling
+    # in SQLite's busy handler (common/sqlite_locked/base.py)
+    DATABASES["default"]["ENGINE"] = "xinyong.common.sqlite_locked"
     # connections are kept for reuse as on PostgreSQL (XINYONG_DB_CONN_MAX_AGE): opening one ran
     # the PRAGMAs below on every request, and closing the last one checkpointed the WAL into the
     # database file: 12 of the 16 ms of a signed check in process (docs/benchmarks.md)
@@ -128,6 +131,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares a statement sent with server-side binding after this many runs on a
+    # connection: only the check API's hottest statements are (common.db.execute_hot); Django's
+    # own queries bind on the client and are never prepared. -1: never (a connection pooler in
+    # transaction mode that cannot keep prepared statements)
+    _prepare = env_int("XINYONG_DB_PREPARE_THRESHOLD", 2)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare if _prepare >= 0 else None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -309,6 +319,9 @@ XINYONG = {
         "BEARER_ALLOWED": env_bool("XINYONG_API_BEARER_ALLOWED", True),
         "KEY_RATE": env_str("XINYONG_API_KEY_RATE", "600/m"),
         "ROTATION_OVERLAP_HOURS": env_int("XINYONG_API_ROTATION_OVERLAP_HOURS", 24),
+        # seconds a server process keeps a key it has read (security/keys.py: key_by_id); a key
+        # revoked or changed in another process is refused or applied within this bound
+        "KEY_CACHE_SECONDS": env_int("XINYONG_API_KEY_CACHE_SECONDS", 5),
         "REQUEST_LOG_DAYS": env_int("XINYONG_API_REQUEST_LOG_DAYS", 184),  # six months at least (Cybersecurity Law art. 21)
     },
     # the audit chain (xinyong/security/chain.py): minutes between signed checkpoints (job

@@ -25,3 +25,8 @@ XINYONG["CHUNK_ROWS"] = 500
 XINYONG["DEFINITIONS_RECHECK_SECONDS"] = 0  # tests edit definition files and load them at once
 # tests move the clock by hours and days between requests: no idle timeout unless a test sets one
 XINYONG["STAFF_AUTH"]["IDLE_MINUTES"] = 0
+# the test databases are in memory, where the writers' lock file of the SQLite backend
+# (common/sqlite_locked) has no part; pytest-django knows SQLite by Django's backend name (its
+# per-worker in-memory databases). tests/common/test_sqlite_write_queue.py tests the lock file.
+if DATABASES["default"]["ENGINE"] == "xinyong.common.sqlite_locked":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "django.db.backends.sqlite3"  # noqa: F405

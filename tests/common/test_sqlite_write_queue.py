@@ -1,0 +1,60 @@
+"""Writers of one SQLite file queue on a lock file (common/sqlite_locked): a writer that finds
+another's transaction open waits for its end, however long, and starts as soon as it ends —
+where SQLite's busy handler polled with growing sleeps and gave up after the timeout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+WRITER = r"""
+import json, sys, time
+import django
+from django.conf import settings
+path, engine, hold = sys.argv[1], sys.argv[2], float(sys.argv[3])
+settings.configure(USE_TZ=True, DATABASES={"default": {"ENGINE": engine, "NAME": path, "OPTIONS": {
+    "transaction_mode": "IMMEDIATE", "timeout": 0.2, "init_command": "PRAGMA journal_mode=WAL;"}}})
+django.setup()
+from django.db import connection, transaction
+started = time.time()
+try:
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO t (who) VALUES (%s)", [hold])
+        time.sleep(hold)
+    print(json.dumps({"ok": True, "started": started, "committed": time.time()}))
+except Exception as exc:
+    print(json.dumps({"ok": False, "error": str(exc)}))
+"""
+
+
+def _race(tmp_path, engine: str) -> tuple[dict, dict]:
+    import sqlite3
+
+    path = tmp_path / "db.sqlite3"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who REAL)")
+    con.commit()
+    con.close()
+    first = subprocess.Popen([sys.executable, "-c", WRITER, str(path), engine, "1.0"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)  # the first writer's transaction is open (it holds it for 1 s)
+    second = subprocess.run([sys.executable, "-c", WRITER, str(path), engine, "0"], stdout=subprocess.PIPE, text=True, check=True, timeout=60)
+    out = first.communicate(timeout=60)[0]
+    return json.loads(out), json.loads(second.stdout)
+
+
+def test_a_writer_waits_for_the_open_transaction_and_starts_at_its_end(tmp_path):
+    first, second = _race(tmp_path, "xinyong.common.sqlite_locked")
+    assert first["ok"] and second["ok"], (first, second)
+    # the second waited past its busy timeout (0.2 s) for the first's commit, then wrote at once
+    assert second["committed"] >= first["committed"]
+    assert second["committed"] - first["committed"] < 0.5
+
+
+def test_without_the_queue_the_same_writer_gives_up_after_the_busy_timeout(tmp_path):
+    first, second = _race(tmp_path, "django.db.backends.sqlite3")
+    assert first["ok"]
+    assert not second["ok"] and "locked" in second["error"]
