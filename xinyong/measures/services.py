@@ -175,6 +175,8 @@ def _sql_lookup(scheme: str) -> str:
 _SQL_LOOKUP: dict[str, str] = {}
 _HIT_COLUMNS = ["check_row_id", "at", "department_id", "case_no", "matter", "subject_id", "measure", "reasons"]
 _CHECK_COLUMNS = ["public_id", "at", "key_id", "department_id", "case_no", "matter", "subject_id", "subject_code", "hits", "digest", "data_seq", "catalog_version"]
+# where a hit's columns shared with its check (at ... subject_id) stand among the check's values
+_HIT_SHARED = [_CHECK_COLUMNS.index(c) for c in _HIT_COLUMNS[1:6]]
 _SQL_CHECK = (
     f'INSERT INTO "{Check._meta.db_table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in _CHECK_COLUMNS)})'  # noqa: S608
     f' VALUES ({", ".join("%s" for _ in _CHECK_COLUMNS)}) RETURNING "id"'
@@ -404,7 +406,7 @@ class _CheckWrite:
     def __call__(self) -> None:
         check_id = execute_hot(_SQL_CHECK, self.values)[0][0]
         if self.hits:
-            shared = (self.values[1], *self.values[3:7])  # at (stored form), department, case, matter, subject
+            shared = tuple(self.values[i] for i in _HIT_SHARED)  # at (stored form), department, case, matter, subject
             insert_rows(CheckHit, _HIT_COLUMNS, [(check_id, *shared, *h) for h in self.hits])
 
     def parts(self) -> list[tuple[str, str, list]]:
