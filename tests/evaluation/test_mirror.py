@@ -107,6 +107,55 @@ def test_an_incremental_run_without_a_mirror_exports_its_subjects_instead(firms,
     assert current(firms[0]).score_milli == 500_000
 
 
+def mirror_facts(record_id: int) -> list[tuple]:
+    con = duckdb.connect(str(mirror.mirror_path()), read_only=True)
+    try:
+        return con.execute("SELECT subject_id, status FROM facts WHERE record_id = ?", [record_id]).fetchall()
+    finally:
+        con.close()
+
+
+def test_an_incremental_run_takes_the_changed_records_from_the_database_and_the_mirror_catches_up(firms, send, settings):
+    """The mirror is read as it was; the records changed since come from the database, and the
+    mirror holds them afterwards (the next full run has nothing left to read again)."""
+    full()
+    withdrawn = Record.objects.get(document_no="长市监罚〔2026〕1号")
+    record_withdraw(record=withdrawn, reason="复议撤销", actor=actor())
+    send("penalty.gsj", [penalty(org(NAME, firms[1].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    assert mirror_facts(withdrawn.pk) == [(firms[0].pk, "active")]  # the mirror as it was
+    summary = evaluation_update(day=AS_OF)
+    run = EvaluationRun.objects.get(pk=summary["run"])
+    assert mirror_detail(run) == {"rebuilt": False, "records": 2, "feed_seq": run_feed_top()}
+    assert current(firms[0]).score_milli == 700_000 and current(firms[1]).score_milli == 550_000
+    meta = mirror.read_meta(mirror.mirror_path())
+    assert int(meta["feed_seq"]) == run_feed_top() and meta["token"] == run.token == meta["digests_token"]
+    assert mirror_facts(withdrawn.pk) == [(firms[0].pk, Record.objects.get(pk=withdrawn.pk).status)] != [(firms[0].pk, "active")]
+    again = full()
+    assert mirror_detail(again)["records"] == 0 and again.changed == 0
+    assert without_mirror(settings) == {"written": 0, "scores": grades()}
+
+
+def test_a_mirror_that_could_not_catch_up_is_brought_up_to_date_by_the_next_run(firms, send, monkeypatch, settings):
+    full()
+    send("penalty.gsj", [penalty(org(NAME, firms[0].uscc), "长市监罚〔2026〕9号", 失信严重程度="严重")])
+    before = mirror.read_meta(mirror.mirror_path())
+
+    def failing(*args, **kwargs):
+        raise duckdb.IOException("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(mirror, "_replace_records", failing)
+        summary = evaluation_update(day=AS_OF)  # a cache: the run itself is done
+    assert EvaluationRun.objects.get(pk=summary["run"]).status == "done"
+    assert current(firms[0]).score_milli == 500_000
+    assert mirror.read_meta(mirror.mirror_path()) == before  # nothing half-written
+    send("penalty.gsj", [penalty(org(NAME, firms[1].uscc), "长市监罚〔2026〕10号", 失信严重程度="严重")])
+    again = evaluation_update(day=AS_OF)
+    assert mirror_detail(EvaluationRun.objects.get(pk=again["run"]))["records"] == 2  # both records read again
+    assert current(firms[0]).score_milli == 500_000 and current(firms[1]).score_milli == 550_000
+    assert without_mirror(settings) == {"written": 0, "scores": grades()}
+
+
 def run_feed_top() -> int:
     return ChangeEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
 

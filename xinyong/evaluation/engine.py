@@ -73,39 +73,18 @@ def compiled_tables(compiled: c.Compiled) -> dict[str, pa.Table]:
 @dataclass(frozen=True)
 class StoredSnapshot:
     """A snapshot whose tables named in `tables` are in a DuckDB database file (the mirror:
-    mirror.py), the others Parquet files in `folder`; with `subject_ids`, only those subjects'
-    rows of the database's tables (an incremental run)."""
+    mirror.py), the others Parquet files in `folder`."""
 
     folder: Path
     database: Path
     tables: tuple[str, ...] = ("facts", "attrs")
-    subject_ids: tuple[int, ...] | None = None
-
-    def selects(self) -> dict[str, str]:
-        """The SELECT giving each of the database's tables (its schema attached as `mirror`,
-        the scope registered as `scope_ids`; attrs read after facts)."""
-        out = {name: f"SELECT * FROM mirror.{name}" for name in self.tables}
-        if self.subject_ids is not None:
-            if "subjects" in out:
-                out["subjects"] = "SELECT * FROM mirror.subjects WHERE subject_id IN (SELECT id FROM scope_ids)"
-            if "facts" in out:
-                out["facts"] = "SELECT * FROM mirror.facts WHERE subject_id IN (SELECT id FROM scope_ids)"
-            if "attrs" in out:
-                out["attrs"] = "SELECT * FROM mirror.attrs WHERE record_id IN (SELECT record_id FROM facts)"
-        return out
 
     def attach(self, con) -> None:
-        """Attach the database to a DuckDB connection and create a view per table."""
+        """Attach the database to a DuckDB connection (as `mirror`) and create a view per table."""
         con.execute(f"ATTACH '{_quoted(self.database)}' AS mirror (READ_ONLY)")
-        if self.subject_ids is not None:
-            con.register("scope_ids", pa.table({"id": pa.array(sorted(self.subject_ids), pa.int64())}))
-        selects = self.selects()
-        # a subset is read once into a temporary table (the SQL reads facts three times); the
-        # whole tables are read in place
-        kind = "VIEW" if self.subject_ids is None else "TEMP TABLE"
         for name in c.SNAPSHOT_TABLES:
-            if name in selects:
-                con.execute(f"CREATE {kind} {name} AS {selects[name]}")
+            if name in self.tables:
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM mirror.{name}")  # noqa: S608
             else:
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(snapshot_file(self.folder, name))}')")
 
@@ -132,8 +111,12 @@ def snapshot_tables(snapshot: SnapshotSource) -> dict[str, pa.Table]:
         return {name: snapshot.read(name) for name in c.SNAPSHOT_TABLES}
     if isinstance(snapshot, Mapping):
         return {name: snapshot[name].cast(arrow_schema(row_type)) for name, row_type in c.SNAPSHOT_TABLES.items()}
-    folder = Path(snapshot)
-    return {name: pq.read_table(snapshot_file(folder, name), schema=arrow_schema(row_type)) for name, row_type in c.SNAPSHOT_TABLES.items()}
+    return {name: read_snapshot_table(Path(snapshot), name) for name in c.SNAPSHOT_TABLES}
+
+
+def read_snapshot_table(folder: Path, name: str) -> pa.Table:
+    """One table of a Parquet snapshot folder, read whole."""
+    return pq.read_table(snapshot_file(folder, name), schema=arrow_schema(c.SNAPSHOT_TABLES[name]))
 
 
 def snapshot_file(folder: Path, name: str) -> Path:

@@ -9,7 +9,9 @@ that the change feed names since the mirror's position (a fact row is the record
 a record may have moved to another subject). Subjects change by paths that write no change
 event: the mirror's are compared with the database's block by block (_sync_subjects). List
 memberships, small, are exported by every run. An incremental run evaluates its subjects from
-the mirror too, when it has one.
+the mirror too, when it has one (read_scope): it reads them out of the mirror in a thread while it
+reads the changed records from the database, and the mirror catches up while the results are
+written.
 
 The mirror also keeps the digests of the current results (what store.py compares new results
 with), so a full run does not read millions of digests back from the database.
@@ -37,6 +39,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -126,11 +129,10 @@ def _usable(meta: dict | None, key: str, top: int) -> str | None:
     return None
 
 
-def refresh(*, compiled: c.Compiled, as_of: date, run, work: Path, full: bool = True) -> Refresh | None:
-    """Bring the mirror up to date with the database, or build it; `run` is the run doing so
-    (its token marks the mirror). `work` is a scratch folder. For an incremental run (not
-    `full`): never built (None instead: the run exports its subjects), and its subjects not
-    compared (the run exports its own)."""
+def refresh(*, compiled: c.Compiled, as_of: date, run, work: Path) -> Refresh:
+    """Bring the mirror up to date with the database, or build it (a full run); `run` is the run
+    doing so (its token marks the mirror). `work` is a scratch folder. (An incremental run reads
+    its subjects with read_scope instead.)"""
     import duckdb
 
     needs = Needs.of(compiled)
@@ -142,25 +144,27 @@ def refresh(*, compiled: c.Compiled, as_of: date, run, work: Path, full: bool = 
     if why is None:
         since = int(meta["feed_seq"])
         record_ids = _changed(since, top)
-        share = settings.XINYONG["EVALUATION"]["MIRROR_REBUILD_SHARE"]
-        total = int(meta.get("facts") or 0)
-        if len(record_ids) > max(share * total, REBUILD_AT_LEAST):
-            why = f"{len(record_ids)} records changed"
-        else:
+        why = _too_many(meta, record_ids)
+        if why is None:
             try:
                 _update(path, compiled=compiled, as_of=as_of, record_ids=record_ids, top=top, run=run, work=work)
-                if full:
-                    _sync_subjects(path, needs, work)
+                _sync_subjects(path, needs, work)
                 return Refresh(path, False, len(record_ids), top)
             except duckdb.Error as exc:  # damaged inside (its bookkeeping readable): rebuilt
                 why = f"its update failed: {exc}"
-    if not full:
-        log.info("evaluation mirror not used: %s", why)
-        return None
     log.info("evaluation mirror rebuilt: %s", why)
     counts = _rebuild(path, compiled=compiled, as_of=as_of, key=key, top=top, run=run, work=work)
     _sync_subjects(path, needs, work)
     return Refresh(path, True, counts, top)
+
+
+def _too_many(meta: dict, record_ids: list[int]) -> str | None:
+    """Why the mirror is better built again than brought up to date (None: it is not)."""
+    share = settings.XINYONG["EVALUATION"]["MIRROR_REBUILD_SHARE"]
+    total = int(meta.get("facts") or 0)
+    if len(record_ids) > max(share * total, REBUILD_AT_LEAST):
+        return f"{len(record_ids)} records changed"
+    return None
 
 
 def _changed(since: int, top: int) -> list[int]:
@@ -189,10 +193,11 @@ def _parquet(folder: Path, name: str) -> str:
     return _quoted(folder / f"{name}.parquet")
 
 
-def _connect(path: Path):
-    """The mirror's database, with the evaluation's DuckDB settings (threads, memory)."""
+def _connect(path: Path | str, *, threads: int | None = None):
+    """The mirror's database (or ":memory:"), with the evaluation's DuckDB settings (threads,
+    memory); `threads` for fewer than those."""
     cfg = settings.XINYONG["EVALUATION"]
-    return DuckDBEngine(threads=cfg["THREADS"], memory_limit=cfg["MEMORY_LIMIT"] or None).connect(path)
+    return DuckDBEngine(threads=threads or cfg["THREADS"], memory_limit=cfg["MEMORY_LIMIT"] or None).connect(path)
 
 
 def _rebuild(path: Path, *, compiled, as_of: date, key: str, top: int, run, work: Path) -> int:
@@ -239,7 +244,6 @@ def _carry_digests(con, old: Path) -> str | None:
 
 def _update(path: Path, *, compiled, as_of: date, record_ids: list[int], top: int, run, work: Path) -> None:
     """Replace the changed records' rows in one DuckDB transaction."""
-    import pyarrow as pa
 
     folder = work / "mirror-delta"
     if record_ids:
@@ -247,17 +251,130 @@ def _update(path: Path, *, compiled, as_of: date, record_ids: list[int], top: in
     con = _connect(path)
     try:
         con.execute("BEGIN")
-        if record_ids:
-            con.register("changed_records", pa.table({"id": pa.array(record_ids, pa.int64())}))
-            con.execute("DELETE FROM attrs WHERE record_id IN (SELECT id FROM changed_records)")
-            con.execute("DELETE FROM facts WHERE record_id IN (SELECT id FROM changed_records)")
-            for name in MIRRORED:
-                con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet('{_parquet(folder, name)}')")  # noqa: S608
-        _set_meta(con, {"feed_seq": top, "token": run.token})
+        _replace_records(con, record_ids, folder, top=top, run=run)
         con.execute("COMMIT")
     finally:
         con.close()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _replace_records(con, record_ids: list[int], folder: Path | None, *, top: int, run) -> None:
+    """In the caller's DuckDB transaction: the rows of `record_ids` replaced by those exported
+    to `folder` (their facts and attrs as the database has them now; none for a withdrawn
+    record), and the mirror marked up to date with feed position `top` by `run`."""
+    import pyarrow as pa
+
+    if record_ids:
+        con.register("changed_records", pa.table({"id": pa.array(record_ids, pa.int64())}))
+        con.execute("DELETE FROM attrs WHERE record_id IN (SELECT id FROM changed_records)")
+        con.execute("DELETE FROM facts WHERE record_id IN (SELECT id FROM changed_records)")
+        con.unregister("changed_records")
+        for name in MIRRORED:
+            con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet('{_parquet(folder, name)}')")  # noqa: S608
+    _set_meta(con, {"feed_seq": top, "token": run.token})
+
+
+# ----------------------------------------------------------------------------- an incremental run
+def read_scope(*, compiled: c.Compiled, subject_ids: list[int], latest_token: str | None) -> ScopedRead | None:
+    """Start reading an incremental run's subjects out of the mirror (ScopedRead), when the
+    mirror can be trusted and the change feed names few enough records since its position;
+    None otherwise (the run then exports its subjects' records: a mirror is never built by an
+    incremental run). `latest_token`: the database's latest finished run, whose digests the
+    mirror may hold."""
+    import duckdb
+
+    needs = Needs.of(compiled)
+    path = mirror_path()
+    top = ChangeEvent.objects.aggregate(top=Max("seq"))["top"] or 0  # before reading: later changes come next time
+    if not path.exists():
+        log.info("evaluation mirror not used: no mirror")
+        return None
+    con = _connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{_quoted(path)}' AS mirror (READ_ONLY)")
+        meta = dict(con.execute("SELECT key, value FROM mirror.meta").fetchall())
+    except duckdb.Error as exc:
+        con.close()
+        log.info("evaluation mirror not used: %s", exc)
+        return None
+    why = _usable(meta, needs_key(needs), top)
+    record_ids: list[int] = []
+    if why is None:
+        record_ids = _changed(int(meta["feed_seq"]), top)
+        why = _too_many(meta, record_ids)
+    if why is not None:
+        con.close()
+        log.info("evaluation mirror not used: %s", why)
+        return None
+    digests = latest_token is not None and meta.get("digests_token") == latest_token
+    return ScopedRead(con, path=path, top=top, record_ids=record_ids, subject_ids=subject_ids, digests=digests)
+
+
+class ScopedRead:
+    """An incremental run's subjects read out of the mirror by a thread of its own, while the run
+    reads the rest from the database: the subjects and their list memberships, and the records
+    the change feed names since the mirror's position (`record_ids`, up to `top`). The mirror is
+    not brought up to date first: the run takes those records from the database in place of the
+    mirror's rows (tables), and the mirror catches up afterwards, while the results are written
+    (save_digests with `scoped`). Also the subjects' current digests, when the mirror has those
+    of the latest finished run (else `digests` is None)."""
+
+    def __init__(self, con, *, path: Path, top: int, record_ids: list[int], subject_ids: list[int], digests: bool):
+        self.path, self.top, self.record_ids = path, top, record_ids
+        self.digests = None
+        self.delta: Path | None = None  # where the run exported the changed records (tables)
+        self._out: tuple | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(con, subject_ids, digests), name="evaluation-mirror-read", daemon=True)
+        self._thread.start()
+
+    def _read(self, con, subject_ids: list[int], digests: bool) -> None:
+        import pyarrow as pa
+
+        try:
+            con.register("scope_ids", pa.table({"id": pa.array(subject_ids, pa.int64())}))
+            con.register("changed_records", pa.table({"id": pa.array(self.record_ids, pa.int64())}))
+            facts = con.sql("SELECT * FROM mirror.facts WHERE subject_id IN (SELECT id FROM scope_ids)"
+                            " AND record_id NOT IN (SELECT id FROM changed_records)").to_arrow_table()
+            con.register("scope_facts", facts)
+            attrs = con.sql("SELECT * FROM mirror.attrs WHERE record_id IN (SELECT record_id FROM scope_facts)").to_arrow_table()
+            current = None
+            if digests:
+                current = con.sql("SELECT model, subject_id, digest FROM mirror.digests WHERE subject_id IN (SELECT id FROM scope_ids)").to_arrow_table()
+            self._out = (facts, attrs, current)
+        except Exception as exc:  # noqa: BLE001 (damaged inside: the run exports its subjects instead)
+            self._error = exc
+        finally:
+            con.close()
+
+    def wait(self) -> None:
+        """Until the read is over (its connection to the mirror closed)."""
+        self._thread.join()
+
+    def tables(self, subject_ids: list[int], delta: Path | None) -> dict | None:
+        """Wait for the read. The subjects' facts and attrs ("facts", "attrs": Arrow tables), the
+        changed records' as exported from the database to `delta` (export_snapshot with
+        `record_ids`; None when the feed named none) in place of the mirror's — or None when the
+        mirror could not be read (then nothing is saved to it either)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        self.wait()
+        if self._error is not None:
+            log.info("evaluation mirror not used: %s", self._error)
+            return None
+        facts, attrs, self.digests = self._out
+        fact_schema, attr_schema = arrow_schema(c.FactRow), arrow_schema(c.AttrRow)
+        facts, attrs = facts.cast(fact_schema), attrs.cast(attr_schema)
+        if delta is not None:
+            self.delta = delta
+            new_facts = pq.read_table(delta / "facts.parquet", schema=fact_schema)
+            new_facts = new_facts.filter(pc.is_in(new_facts["subject_id"], value_set=pa.array(subject_ids, pa.int64())))
+            new_attrs = pq.read_table(delta / "attrs.parquet", schema=attr_schema)
+            new_attrs = new_attrs.filter(pc.is_in(new_attrs["record_id"], value_set=new_facts["record_id"].combine_chunks()))
+            facts, attrs = pa.concat_tables([facts, new_facts]), pa.concat_tables([attrs, new_attrs])
+        return {"facts": facts, "attrs": attrs}
 
 
 # ----------------------------------------------------------------------------- subjects
@@ -334,12 +451,11 @@ def _id_ranges(blocks: list[int]) -> Q:
 
 
 # ----------------------------------------------------------------------------- current digests
-def cached_digests(path: Path, subject_ids: list[int] | None = None):
-    """The current results' digests saved by the database's latest finished run (those of
-    `subject_ids`, if given), as an Arrow table (model, subject_id, digest) — or None when the
-    mirror has not got them."""
+def cached_digests(path: Path):
+    """The current results' digests saved by the database's latest finished run, as an Arrow
+    table (model, subject_id, digest) — or None when the mirror has not got them. (An
+    incremental run reads its subjects' with read_scope.)"""
     import duckdb
-    import pyarrow as pa
 
     from .models import EvaluationRun
 
@@ -349,43 +465,50 @@ def cached_digests(path: Path, subject_ids: list[int] | None = None):
         return None
     con = duckdb.connect(str(path), read_only=True)
     try:
-        if subject_ids is None:
-            return con.sql("SELECT model, subject_id, digest FROM digests").to_arrow_table()
-        con.register("scope", pa.table({"id": pa.array(subject_ids, pa.int64())}))
-        return con.sql("SELECT model, subject_id, digest FROM digests WHERE subject_id IN (SELECT id FROM scope)").to_arrow_table()
+        return con.sql("SELECT model, subject_id, digest FROM digests").to_arrow_table()
     finally:
         con.close()
 
 
-def save_digests(path: Path, *, rows, run, subject_ids: list[int] | None, previous_token: str | None) -> None:
+def save_digests(path: Path, *, rows, run, subject_ids: list[int] | None, previous_token: str | None,
+                 scoped: ScopedRead | None = None) -> None:
     """The mirror's digests become `run`'s results' (`rows`: an Arrow table of model,
     subject_id, digest). A full run replaces them all; an incremental run patches those of its
     subjects, if the mirror's were those of the run before it (`previous_token`), else they stay
     unusable. They are marked with the run's token and trusted only while it is the database's
     latest finished run (cached_digests): so they may be saved while the run's results are
-    still being written — if that fails, the run is not finished and they are not used. Touches
-    no Django database connection (it runs in a thread of its own: services.py). Never raises:
-    a mirror that cannot be updated is rebuilt next time."""
+    still being written — if that fails, the run is not finished and they are not used. With
+    `scoped` (an incremental run that read the mirror: read_scope), the mirror first catches up
+    with the records the run read from the database, in the same transaction. Touches no Django
+    database connection (it runs in a thread of its own: services.py). Never raises: a mirror
+    that cannot be updated is brought up to date, or rebuilt, next time."""
     try:
         meta = read_meta(path)
         if meta is None:
             return
         incremental = subject_ids is not None
-        if incremental and (previous_token is None or meta.get("digests_token") != previous_token):
+        put = not incremental or (previous_token is not None and meta.get("digests_token") == previous_token)
+        if scoped is not None and int(meta.get("feed_seq", -1)) > scoped.top:
+            scoped = None  # (cannot happen under the run lock) never moved back
+        if not put and scoped is None:
             return
-        con = _connect(path)
+        # one thread: this runs beside the database's write, which the run waits for
+        con = _connect(path, threads=1)
         try:
             con.execute("BEGIN")
-            con.register("rows", rows)
-            if incremental:
-                import pyarrow as pa
+            if scoped is not None:
+                _replace_records(con, scoped.record_ids, scoped.delta, top=scoped.top, run=run)
+            if put:
+                con.register("rows", rows)
+                if incremental:
+                    import pyarrow as pa
 
-                con.register("scope", pa.table({"id": pa.array(subject_ids, pa.int64())}))
-                con.execute("DELETE FROM digests WHERE subject_id IN (SELECT id FROM scope)")
-            else:
-                con.execute("DELETE FROM digests")
-            con.execute("INSERT INTO digests SELECT model, subject_id, digest FROM rows")
-            _set_meta(con, {"digests_token": run.token})
+                    con.register("scope", pa.table({"id": pa.array(subject_ids, pa.int64())}))
+                    con.execute("DELETE FROM digests WHERE subject_id IN (SELECT id FROM scope)")
+                else:
+                    con.execute("DELETE FROM digests")
+                con.execute("INSERT INTO digests SELECT model, subject_id, digest FROM rows")
+                _set_meta(con, {"digests_token": run.token})
             con.execute("COMMIT")
         finally:
             con.close()

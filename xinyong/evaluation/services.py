@@ -108,7 +108,7 @@ def run_lock():
 
 def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, as_of: date | None, engine: str) -> EvaluationRun:
     from . import mirror, snapshot
-    from .engine import StoredSnapshot
+    from .engine import StoredSnapshot, read_snapshot_table
 
     models = get_models()
     compiled = compile_models(models)
@@ -118,34 +118,50 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
     at = ChangeEvent.objects.filter(seq=top).values_list("at", flat=True).first()
     run = EvaluationRun.objects.create(kind=kind, engine=engine, as_of=day, feed_seq=top, data_as_of=at, model_versions=versions, actor_label=actor.label)
     folder: Path | None = None
+    scoped = None
     timings: dict[str, float] = {}
     detail: dict = {"kind": kind}
     use_mirror = engine == "duckdb" and settings.XINYONG["EVALUATION"]["MIRROR"]
     previous = EvaluationRun.objects.filter(status="done").exclude(pk=run.pk).order_by("-id").values_list("token", flat=True).first()
     try:
         folder = _work_dir()
+        refreshed = None
+        if use_mirror and subject_ids is not None:
+            # an incremental run: its subjects' records read out of the mirror by a thread while
+            # the database gives their subjects, list memberships and the records changed since
+            scoped = mirror.read_scope(compiled=compiled, subject_ids=subject_ids, latest_token=previous)
         t = time.perf_counter()
-        refreshed, exported = None, ()
-        if use_mirror:  # the records' part from the mirror, brought up to date from the change feed
-            # list memberships (and an incremental run's subjects) exported; the rest in the mirror
-            exported = ("members",) if subject_ids is None else ("members", "subjects")
-            snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids, tables=exported)
-            timings["export"] = round(time.perf_counter() - t, 3)
+        if use_mirror and subject_ids is None:
+            exported = ("members",)  # the rest is the mirror's
+        elif scoped is not None:
+            exported = ("subjects", "members")  # the records from the mirror
+        else:
+            exported = ("subjects", "members", "facts")
+        snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids, tables=exported)
+        timings["export"] = round(time.perf_counter() - t, 3)
+        source = folder / "snapshot"
+        if use_mirror and subject_ids is None:
+            # a full run: the mirror brought up to date from the change feed (built when it has
+            # none it can trust), list memberships exported
             t = time.perf_counter()
-            # a full run builds the mirror when it has none (or none it can trust); an
-            # incremental run uses it only when it can be brought up to date
-            refreshed = mirror.refresh(compiled=compiled, as_of=day, run=run, work=folder, full=kind == "full")
+            refreshed = mirror.refresh(compiled=compiled, as_of=day, run=run, work=folder)
             timings["mirror"] = round(time.perf_counter() - t, 3)
-        if refreshed is not None:
             detail["mirror"] = {"rebuilt": refreshed.rebuilt, "records": refreshed.records, "feed_seq": refreshed.feed_seq}
-            scope = None if subject_ids is None else tuple(subject_ids)
-            source = StoredSnapshot(folder / "snapshot", refreshed.path, mirror.STORED if scope is None else mirror.MIRRORED, scope)
-        else:  # no mirror (or an incremental run without one it can use): the rest exported too
+            source = StoredSnapshot(folder / "snapshot", refreshed.path, mirror.STORED)
+        elif scoped is not None:
             t = time.perf_counter()
-            rest = tuple(name for name in ("subjects", "members", "facts") if name not in exported)
-            snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids, tables=rest)
-            timings["export"] = round(time.perf_counter() - t + timings.get("export", 0), 3)
-            source = folder / "snapshot"
+            delta = None
+            if scoped.record_ids:
+                delta = folder / "delta"
+                snapshot.export_snapshot(delta, compiled=compiled, as_of=day, record_ids=scoped.record_ids, tables=("facts",))
+            records = scoped.tables(subject_ids, delta)
+            if records is None:  # the mirror could not be read: its records exported instead
+                scoped = None
+                snapshot.export_snapshot(folder / "snapshot", compiled=compiled, as_of=day, subject_ids=subject_ids, tables=("facts",))
+            else:
+                detail["mirror"] = {"rebuilt": False, "records": len(scoped.record_ids), "feed_seq": scoped.top}
+                source = {**{name: read_snapshot_table(folder / "snapshot", name) for name in ("subjects", "members")}, **records}
+            timings["mirror"] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
         # DuckDB's output stays in its connection, read in place below; the other engines' is
         # written to the run's folder and read through DuckDB
@@ -157,7 +173,7 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
         t = time.perf_counter()
         try:
             now = timezone.now()
-            current = mirror.cached_digests(refreshed.path, subject_ids) if refreshed is not None else None
+            current = mirror.cached_digests(refreshed.path) if refreshed is not None else scoped.digests if scoped is not None else None
             store.fold(duck)
             saver = None
             if engine == "duckdb":
@@ -166,7 +182,7 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
                 digests = duck.sql("SELECT model, subject_id, digest FROM new_results").to_arrow_table()
                 duck.execute("DETACH DATABASE IF EXISTS mirror")  # the engine read it (its output is in tables): opened for writing
                 saver = threading.Thread(target=mirror.save_digests, args=(mirror.mirror_path(),), name="evaluation-digests",
-                                         kwargs={"rows": digests, "run": run, "subject_ids": subject_ids, "previous_token": previous})
+                                         kwargs={"rows": digests, "run": run, "subject_ids": subject_ids, "previous_token": previous, "scoped": scoped})
                 saver.start()
             try:
                 with transaction.atomic():
@@ -189,6 +205,8 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
         log.exception("evaluation run %s failed", run.pk)
         raise
     finally:
+        if scoped is not None:
+            scoped.wait()  # (a failure before its tables were taken) its read of the mirror over
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
     return run

@@ -13,6 +13,9 @@ Unchanged subjects cost one digest comparison and no write.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -154,9 +157,13 @@ def write_changes(*, run, duck, versions: dict[str, str], subject_ids: list[int]
         WHERE n.digest IS NULL OR n.digest <> cur.digest
         """
     ).fetchall()
-    _close(to_close, at)
     if connection.vendor == "postgresql":
-        return Changes(results=total, written=_copy_new(duck, _CHANGED_SQL, run, versions, at), closed=len(to_close))
+        # DuckDB writes the new rows' CSV while the database closes the old ones
+        with _new_rows_csv(duck, run, versions, at) as csv:
+            _close(to_close, at)
+            written = _copy_csv(csv.result())
+        return Changes(results=total, written=written, closed=len(to_close))
+    _close(to_close, at)
     cursor = duck.execute(_CHANGED_SQL)
     stamp = db.db_datetime(at)
     written = 0
@@ -170,38 +177,53 @@ def write_changes(*, run, duck, versions: dict[str, str], subject_ids: list[int]
     return Changes(results=total, written=written, closed=len(to_close))
 
 
-def _copy_new(duck, changed_sql: str, run, versions: dict[str, str], at) -> int:
-    """PostgreSQL: the new rows written by DuckDB as CSV and sent with one COPY (no Python object
-    per row). Returns the number of rows."""
-    import os
-    import tempfile
+@contextmanager
+def _new_rows_csv(duck, run, versions: dict[str, str], at):
+    """PostgreSQL: the new rows (_CHANGED_SQL) written by DuckDB as CSV, in a thread of its own
+    (the caller does not use `duck` meanwhile): yields a future of the file's path, removed on
+    exit."""
+    from concurrent.futures import ThreadPoolExecutor
 
     from django.conf import settings
 
-    name = db.table(EvaluationResult)
-    cols = ", ".join(f'"{c}"' for c in RESULT_COLUMNS)
     folder = settings.XINYONG["EVALUATION"]["WORK_DIR"]
     os.makedirs(folder, exist_ok=True)
-    duck.register("model_versions", _versions_table(versions))
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        path = os.path.join(tmp, "new.csv")
-        csv_path = path.replace("'", "''")
-        duck.execute(
-            f"""COPY (SELECT {int(run.pk)} AS run_id, c.subject_id, c.model, v.version, c.score_milli, c.raw_grade, c.grade,
-                            c.override_seq, c.contributions, c.digest, '{at.isoformat()}' AS valid_from, NULL AS valid_to
-                     FROM ({changed_sql}) AS c JOIN model_versions AS v ON v.model = c.model)
-                TO '{csv_path}' (FORMAT csv, HEADER false)"""  # noqa: S608
-        )
-        written = 0
-        with connection.cursor() as cur:
-            raw = cur.cursor
-            with raw.copy(f'COPY "{name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy, open(path, "rb") as fh:  # noqa: S608
-                while block := fh.read(1 << 20):
-                    copy.write(block)
-                    written += block.count(b"\n")
-            written = raw.rowcount if raw.rowcount is not None and raw.rowcount >= 0 else written
-    duck.unregister("model_versions")
-    return written
+
+    def write(path: str) -> str:
+        duck.register("model_versions", _versions_table(versions))
+        try:
+            target = path.replace("'", "''")
+            duck.execute(
+                f"""COPY (SELECT {int(run.pk)} AS run_id, c.subject_id, c.model, v.version, c.score_milli, c.raw_grade, c.grade,
+                                c.override_seq, c.contributions, c.digest, '{at.isoformat()}' AS valid_from, NULL AS valid_to
+                         FROM ({_CHANGED_SQL}) AS c JOIN model_versions AS v ON v.model = c.model)
+                    TO '{target}' (FORMAT csv, HEADER false)"""  # noqa: S608
+            )
+        finally:
+            duck.unregister("model_versions")
+        return path
+
+    with tempfile.TemporaryDirectory(dir=folder) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluation-csv") as pool:
+        future = pool.submit(write, os.path.join(tmp, "new.csv"))
+        try:
+            yield future
+        finally:
+            future.exception()  # (waits) the file is not removed under DuckDB's feet
+
+
+def _copy_csv(path: str) -> int:
+    """PostgreSQL: the rows of a CSV file of RESULT_COLUMNS sent with one COPY (no Python object
+    per row). Returns the number of rows."""
+    name = db.table(EvaluationResult)
+    cols = ", ".join(f'"{c}"' for c in RESULT_COLUMNS)
+    written = 0
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        with raw.copy(f'COPY "{name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy, open(path, "rb") as fh:  # noqa: S608
+            while block := fh.read(1 << 20):
+                copy.write(block)
+                written += block.count(b"\n")
+        return raw.rowcount if raw.rowcount is not None and raw.rowcount >= 0 else written
 
 
 def _versions_table(versions: dict[str, str]):
