@@ -472,8 +472,8 @@ def cached_digests(path: Path):
 
 def save_digests(path: Path, *, rows, run, subject_ids: list[int] | None, previous_token: str | None,
                  scoped: ScopedRead | None = None) -> None:
-    """The mirror's digests become `run`'s results' (`rows`: an Arrow table of model,
-    subject_id, digest). A full run replaces them all; an incremental run patches those of its
+    """The mirror's digests become `run`'s results' (`rows`: a function giving an Arrow table of
+    model, subject_id, digest — called only when they are saved). A full run replaces them all; an incremental run patches those of its
     subjects, if the mirror's were those of the run before it (`previous_token`), else they stay
     unusable. They are marked with the run's token and trusted only while it is the database's
     latest finished run (cached_digests): so they may be saved while the run's results are
@@ -492,14 +492,15 @@ def save_digests(path: Path, *, rows, run, subject_ids: list[int] | None, previo
             scoped = None  # (cannot happen under the run lock) never moved back
         if not put and scoped is None:
             return
-        # one thread: this runs beside the database's write, which the run waits for
-        con = _connect(path, threads=1)
+        # an incremental run's in one thread: it runs beside the database's write, which the
+        # run waits for (a full run's, millions of rows, on all)
+        con = _connect(path, threads=1 if incremental else None)
         try:
             con.execute("BEGIN")
             if scoped is not None:
                 _replace_records(con, scoped.record_ids, scoped.delta, top=scoped.top, run=run)
             if put:
-                con.register("rows", rows)
+                con.register("rows", rows())
                 if incremental:
                     import pyarrow as pa
 

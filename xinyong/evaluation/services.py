@@ -179,8 +179,12 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
             if engine == "duckdb":
                 # the mirror's digests follow, saved by a thread while the database writes (they
                 # are trusted only once this run is the latest finished: mirror.save_digests)
-                digests = duck.sql("SELECT model, subject_id, digest FROM new_results").to_arrow_table()
                 duck.execute("DETACH DATABASE IF EXISTS mirror")  # the engine read it (its output is in tables): opened for writing
+                reader = duck.cursor()  # the thread's own connection to the output (new_results)
+
+                def digests(reader=reader):
+                    return reader.sql("SELECT model, subject_id, digest FROM new_results").to_arrow_table()
+
                 saver = threading.Thread(target=mirror.save_digests, args=(mirror.mirror_path(),), name="evaluation-digests",
                                          kwargs={"rows": digests, "run": run, "subject_ids": subject_ids, "previous_token": previous, "scoped": scoped})
                 saver.start()
@@ -196,6 +200,7 @@ def _evaluation_run(*, kind: str, actor: Actor, subject_ids: list[int] | None, a
             finally:
                 if saver is not None:
                     saver.join()
+                    reader.close()
         finally:
             duck.close()
     except Exception as exc:

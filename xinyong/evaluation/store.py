@@ -37,7 +37,7 @@ RESULT_COLUMNS = [
 # aggregation on integer keys instead of ordering tens of millions of rows into text for every
 # subject; the text is built only for the results that are written (_CHANGED_SQL).
 _FOLD_SQL = """
-CREATE OR REPLACE TEMP TABLE new_results AS
+CREATE OR REPLACE TABLE new_results AS
 WITH k AS (
     SELECT ind_no, model_no, hash(model, indicator) AS ind_key FROM indicator_ids
 ), c AS (
@@ -78,12 +78,20 @@ def output_connection(compiled, evaluation):
     return duck
 
 
+# what differs between the new results and the current ones (one comparison of every pair):
+# `had` a current result to close, `has` a new result to write
+_DIFF_SQL = """
+CREATE OR REPLACE TEMP TABLE result_diff AS
+SELECT coalesce(n.model, cur.model) AS model, coalesce(n.subject_id, cur.subject_id) AS subject_id,
+       cur.digest IS NOT NULL AS had, n.digest IS NOT NULL AS has
+FROM new_results n FULL JOIN current_results cur ON n.model = cur.model AND n.subject_id = cur.subject_id
+WHERE n.digest IS DISTINCT FROM cur.digest
+"""
+
 # the results to write (new or changed), with their contributions as JSON text
 _CHANGED_SQL = """
 WITH changed AS (
-    SELECT n.* FROM new_results n
-    LEFT JOIN current_results cur ON n.model = cur.model AND n.subject_id = cur.subject_id
-    WHERE cur.digest IS NULL OR cur.digest <> n.digest
+    SELECT n.* FROM new_results n JOIN result_diff d ON d.has AND n.model = d.model AND n.subject_id = d.subject_id
 ), texts AS (
     SELECT c.model, c.subject_id,
            '[' || string_agg('[' || c.record_id::VARCHAR || ',"' || c.indicator || '",' || c.points_milli::VARCHAR || ']', ','
@@ -132,7 +140,8 @@ def current_digests(subject_ids: list[int] | None):
 
 def fold(duck) -> None:
     """The new results with their digests, as table `new_results` (model, subject_id, score_milli,
-    raw_grade, grade, override_seq, digest) in `duck`: what write_changes compares and the
+    raw_grade, grade, override_seq, digest) in `duck`'s database (not a temporary table: other
+    connections to it — `duck.cursor()` — read it too): what write_changes compares and the
     mirror keeps (mirror.save_digests)."""
     duck.execute(_FOLD_SQL)
 
@@ -146,17 +155,12 @@ def write_changes(*, run, duck, versions: dict[str, str], subject_ids: list[int]
     `current`: the current results' digests in scope when the caller has them (the mirror's),
     else read here."""
     if current is None:
-        current = current_digests(subject_ids)  # read by DuckDB by name
-    duck.execute("CREATE OR REPLACE TEMP TABLE current_results AS SELECT * FROM current")
+        current = current_digests(subject_ids)
+    duck.register("current_results", current)  # read in place
     total = duck.execute("SELECT count(*) FROM new_results").fetchone()[0]
+    duck.execute(_DIFF_SQL)
     # current results to close: changed, or not produced again
-    to_close = duck.execute(
-        """
-        SELECT cur.model, cur.subject_id FROM current_results cur
-        LEFT JOIN new_results n ON n.model = cur.model AND n.subject_id = cur.subject_id
-        WHERE n.digest IS NULL OR n.digest <> cur.digest
-        """
-    ).fetchall()
+    to_close = duck.execute("SELECT model, subject_id FROM result_diff WHERE had").fetchall()
     if connection.vendor == "postgresql":
         # DuckDB writes the new rows' CSV while the database closes the old ones
         with _new_rows_csv(duck, run, versions, at) as csv:
