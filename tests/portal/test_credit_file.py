@@ -26,7 +26,7 @@ from tests.portal.conftest import (
     tax_row,
     traffic_row,
 )
-from xinyong.records.models import Record
+from xinyong.records.models import ChangeEvent, Record
 from xinyong.records.services import record_withdraw
 from xinyong.sanctions.models import ListEntry
 from xinyong.security.services import Actor
@@ -136,8 +136,12 @@ def test_the_demo_marks_a_couple_of_records_under_objection(client, firm):
     from xinyong.portal.demo import demo_objections_mark
 
     Record.objects.update(under_objection=False)
+    top = ChangeEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     marked = demo_objections_mark(count=2)
     assert len(marked) == 2
+    # with their change events: the evaluation and the search index see the records changed
+    events = ChangeEvent.objects.filter(seq__gt=top)
+    assert sorted(events.values_list("entity", "entity_id", "op")) == sorted(("record", i, "MOD") for i in marked)
     assert demo_objections_mark(count=2) == []  # once is enough
     html = page(client, f"/subjects/{firm.uscc}/")
     assert html.count('<span class="badge objection">异议处理中</span>') == 2

@@ -1,6 +1,7 @@
 """What the demo province needs from the portal: a couple of records under objection (异议处理中),
-so that the mark can be seen on credit files before the redress workflow (a later issue) sets it
-the real way. Called by `xinyong demo` after loading; writes through nothing but this helper.
+so that the mark can be seen on credit files without filing objections first. Called by
+`xinyong demo` after loading; sets the mark as the redress workflow does
+(records.services.record_mark_objection: the flag and its change event).
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from xinyong.records import feed
-from xinyong.records.models import ChangeEvent, Record
+from xinyong.records.models import Record
 from xinyong.records.selectors import public_q
+from xinyong.records.services import record_mark_objection
 
 DEMO_OBJECTIONS = 2
 
@@ -34,8 +35,8 @@ def demo_objections_mark(*, count: int = DEMO_OBJECTIONS) -> list[int]:
         if not ids:
             return []
         now = timezone.now()
-        Record.objects.filter(id__in=[i for i, _, _ in ids]).update(under_objection=True, updated_at=now)
-        feed.append([ChangeEvent(at=now, entity="record", entity_id=rid, subject_id=sid, item_code=code, op="MOD") for rid, sid, code in ids])
+        for rid, _, _ in ids:  # as the redress workflow sets it: the flag and its MOD event
+            record_mark_objection(record=Record(pk=rid), flag=True, now=now)
         audit_log(
             actor=Actor.system("演示数据"),
             action="record.objection_mark",
