@@ -16,6 +16,7 @@ from tests.api.conftest import assert_error_shape
 from xinyong.measures.models import Check, CheckHit
 from xinyong.security import signing
 from xinyong.security.models import ApiKey, ApiNonce, ApiRequest
+from xinyong.subjects.models import Subject
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +32,32 @@ def send(raw: bytes, headers: dict, *, path: str = CHECKS, **extra):
     return Client().post(path, raw, content_type="application/json", **headers, **extra)
 
 
+@pytest.fixture
+def listed_bidder(check_key, company, listed):
+    """The finance department's check key and a bidder on the serious violation list (a
+    tendering check of it triggers two measures)."""
+
+    def make() -> tuple[str, Subject]:
+        token = check_key("220000-CZT")
+        bidder = company()
+        listed(bidder, "serious_violation")
+        return token, bidder
+
+    return make
+
+
+def tendering(bidder, case_no: str) -> dict:
+    return {"matter": "tendering", "case_no": case_no, "uscc": bidder.uscc}
+
+
 def log_lines() -> list[tuple]:
     return list(ApiRequest.objects.order_by("id").values_list("path", "status", "code", "auth"))
 
 
-def test_a_check_stores_its_nonce_audit_row_and_log_line(check_key, company, listed, on_day):
-    token = check_key("220000-CZT")
-    bidder = company()
-    listed(bidder, "serious_violation")
+def test_a_check_stores_its_nonce_audit_row_and_log_line(listed_bidder, on_day):
+    token, bidder = listed_bidder()
     with on_day():
-        raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-1", "uscc": bidder.uscc})
+        raw, headers = signed(token, tendering(bidder, "ZB-1"))
         response = send(raw, headers)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -53,12 +70,10 @@ def test_a_check_stores_its_nonce_audit_row_and_log_line(check_key, company, lis
     assert ApiRequest.objects.get().department_id == row.department_id
 
 
-def test_a_replayed_check_is_refused_and_audited_once(check_key, company, listed, on_day):
-    token = check_key("220000-CZT")
-    bidder = company()
-    listed(bidder, "serious_violation")
+def test_a_replayed_check_is_refused_and_audited_once(listed_bidder, on_day):
+    token, bidder = listed_bidder()
     with on_day():
-        raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-2", "uscc": bidder.uscc})
+        raw, headers = signed(token, tendering(bidder, "ZB-2"))
         assert send(raw, headers).status_code == 200
         body = assert_error_shape(send(raw, headers), 401, "nonce_replayed")
     assert "重放" in body["message"]
@@ -98,9 +113,9 @@ def test_a_key_over_its_rate_is_refused_with_retry_after(check_key, company):
     token = check_key("220000-CZT")
     ApiKey.objects.update(rate_limit="1/m")
     subject = company()
-    first = send(*signed(token, {"matter": "tendering", "case_no": "ZB-7", "uscc": subject.uscc}))
+    first = send(*signed(token, tendering(subject, "ZB-7")))
     assert first.status_code == 200
-    second = send(*signed(token, {"matter": "tendering", "case_no": "ZB-8", "uscc": subject.uscc}))
+    second = send(*signed(token, tendering(subject, "ZB-8")))
     assert_error_shape(second, 429, "rate_limited")
     assert int(second["Retry-After"]) >= 1
     assert list(Check.objects.values_list("case_no", flat=True)) == ["ZB-7"]
@@ -109,7 +124,7 @@ def test_a_key_over_its_rate_is_refused_with_retry_after(check_key, company):
 def test_the_check_answers_with_the_headers_of_every_api_answer(check_key, company):
     token = check_key("220000-CZT")
     subject = company()
-    check = send(*signed(token, {"matter": "tendering", "case_no": "ZB-9", "uscc": subject.uscc}))
+    check = send(*signed(token, tendering(subject, "ZB-9")))
     raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-9", "uscc": [subject.uscc]}, path=f"{CHECKS}/bulk")
     bulk = send(raw, headers, path=f"{CHECKS}/bulk")  # through the whole middleware stack
     assert check.status_code == bulk.status_code == 200
@@ -121,21 +136,19 @@ def test_the_check_answers_with_the_headers_of_every_api_answer(check_key, compa
 
 def test_a_check_for_another_host_is_refused(check_key, company):
     token = check_key("220000-CZT")
-    raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-10", "uscc": company().uscc})
+    raw, headers = signed(token, tendering(company(), "ZB-10"))
     assert send(raw, headers, HTTP_HOST="evil.example").status_code == 400
     assert Check.objects.count() == 0 and ApiNonce.objects.count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_check_and_its_replay_are_stored_as_in_one(check_key, company, listed, on_day):
+def test_outside_a_transaction_a_check_and_its_replay_are_stored_as_in_one(listed_bidder, on_day):
     """As the server runs it (autocommit; on PostgreSQL the nonce, the audit rows and the log line
     go as one statement): the check is stored whole, its replay refused and logged, nothing of
     the replay written."""
-    token = check_key("220000-CZT")
-    bidder = company()
-    listed(bidder, "serious_violation")
+    token, bidder = listed_bidder()
     with on_day():
-        raw, headers = signed(token, {"matter": "tendering", "case_no": "ZB-9", "uscc": bidder.uscc})
+        raw, headers = signed(token, tendering(bidder, "ZB-9"))
         first = send(raw, headers)
         assert first.status_code == 200, first.content
         assert_error_shape(send(raw, headers), 401, "nonce_replayed")

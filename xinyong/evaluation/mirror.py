@@ -307,7 +307,7 @@ def read_scope(*, compiled: c.Compiled, subject_ids: list[int], latest_token: st
         log.info("evaluation mirror not used: %s", why)
         return None
     digests = latest_token is not None and meta.get("digests_token") == latest_token
-    return ScopedRead(con, path=path, top=top, record_ids=record_ids, subject_ids=subject_ids, digests=digests)
+    return ScopedRead(con, top=top, record_ids=record_ids, subject_ids=subject_ids, digests=digests)
 
 
 class ScopedRead:
@@ -319,8 +319,8 @@ class ScopedRead:
     (save_digests with `scoped`). Also the subjects' current digests, when the mirror has those
     of the latest finished run (else `digests` is None)."""
 
-    def __init__(self, con, *, path: Path, top: int, record_ids: list[int], subject_ids: list[int], digests: bool):
-        self.path, self.top, self.record_ids = path, top, record_ids
+    def __init__(self, con, *, top: int, record_ids: list[int], subject_ids: list[int], digests: bool):
+        self.top, self.record_ids = top, record_ids
         self.digests = None
         self.delta: Path | None = None  # where the run exported the changed records (tables)
         self._out: tuple | None = None
