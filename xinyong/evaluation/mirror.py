@@ -473,15 +473,16 @@ def cached_digests(path: Path):
 def save_digests(path: Path, *, rows, run, subject_ids: list[int] | None, previous_token: str | None,
                  scoped: ScopedRead | None = None) -> None:
     """The mirror's digests become `run`'s results' (`rows`: a function giving an Arrow table of
-    model, subject_id, digest — called only when they are saved). A full run replaces them all; an incremental run patches those of its
-    subjects, if the mirror's were those of the run before it (`previous_token`), else they stay
-    unusable. They are marked with the run's token and trusted only while it is the database's
-    latest finished run (cached_digests): so they may be saved while the run's results are
-    still being written — if that fails, the run is not finished and they are not used. With
-    `scoped` (an incremental run that read the mirror: read_scope), the mirror first catches up
-    with the records the run read from the database, in the same transaction. Touches no Django
-    database connection (it runs in a thread of its own: services.py). Never raises: a mirror
-    that cannot be updated is brought up to date, or rebuilt, next time."""
+    model, subject_id, digest — called only when they are saved). A full run replaces them all;
+    an incremental run patches those of its subjects, if the mirror's were those of the run
+    before it (`previous_token`), else they stay unusable. They are marked with the run's token
+    and trusted only while it is the database's latest finished run (cached_digests): so they
+    may be saved while the run's results are still being written — if that fails, the run is not
+    finished and they are not used. With `scoped` (an incremental run that read the mirror:
+    read_scope), the mirror first catches up with the records the run read from the database, in
+    the same transaction. Touches no Django database connection (it runs in a thread of its own:
+    services.py). Never raises: a mirror that cannot be updated is brought up to date, or
+    rebuilt, next time."""
     try:
         meta = read_meta(path)
         if meta is None:

@@ -30,18 +30,18 @@ def demo_objections_mark(*, count: int = DEMO_OBJECTIONS) -> list[int]:
             Record.objects.filter(public_q(), item_code__startswith="penalty.", under_objection=False)
             .exclude(subject__kind="individual")
             .order_by("id")
-            .values_list("id", "subject_id", "item_code")[: count - already]
+            .values_list("id", flat=True)[: count - already]
         )
         if not ids:
             return []
         now = timezone.now()
-        for rid, _, _ in ids:  # as the redress workflow sets it: the flag and its MOD event
+        for rid in ids:  # as the redress workflow sets it: the flag and its MOD event
             record_mark_objection(record=Record(pk=rid), flag=True, now=now)
         audit_log(
             actor=Actor.system("演示数据"),
             action="record.objection_mark",
             object_type="record",
-            object_id=",".join(str(i) for i, _, _ in ids),
-            detail={"records": [i for i, _, _ in ids], "note": "演示：标注异议处理中"},
+            object_id=",".join(str(i) for i in ids),
+            detail={"records": ids, "note": "演示：标注异议处理中"},
         )
-    return [i for i, _, _ in ids]
+    return ids
