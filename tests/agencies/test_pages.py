@@ -233,3 +233,18 @@ def test_supervisor_changes_the_registration_on_the_web(client, province, operat
     # another supervisor's agency: read, but no forms
     rating = province[1]
     assert "变更登记信息" not in client.get(f"/dept/agencies/{rating.pk}/").content.decode()
+
+
+def test_the_credit_file_shows_the_agency_models_grade(client, province, clock):
+    """A registered agency is graded by the agency model (not the baseline one); an exited one is
+    graded as the firm it is again, and its agency section has no agency grade."""
+    from xinyong.evaluation.services import evaluation_update
+
+    consulting, _, guarantee = province
+    clock("2026-09-14")
+    evaluation_update()  # the first run: a full one
+    text = client.get(f"/subjects/{consulting.subject.uscc}/").content.decode()
+    assert '信用服务机构信用评价</dt><dd><a href="#s-grades">B（良）</a>，评价基准日 2026-09-14' in text
+    assert "企业公共信用基准性评价" not in text
+    exited = client.get(f"/subjects/{guarantee.subject.uscc}/").content.decode()
+    assert "暂无评价结果" in exited and "企业公共信用基准性评价" in exited

@@ -223,7 +223,9 @@ def test_each_model_evaluates_its_own_subject_kinds(compiled):
     assert models_of[shop] == {"baseline.enterprise"}
     assert models_of[person] == {"research_integrity"}
     assert models_of[association] == {"social_organization"}
-    assert models_of[agency] == {"credit_service_agency"}
+    # an agency, instead of the baseline, by its own stricter model; the sector models grade it
+    # as the firm it is
+    assert models_of[agency] == {"credit_service_agency", "environmental", "statistics"}
     # no information is not bad information
     assert (r.grade(firm), r.grade(firm, "environmental"), r.grade(person, "research_integrity")) == ("B", "环保良好企业", "A")
 

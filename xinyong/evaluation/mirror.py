@@ -50,11 +50,10 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from xinyong.records.models import ChangeEvent
-from xinyong.subjects.models import Subject
 
 from . import compiled as c
 from .engine import DuckDBEngine, _quoted, arrow_schema, duck_columns
-from .snapshot import Needs, export_snapshot
+from .snapshot import Needs, evaluated_subjects, export_snapshot
 
 log = logging.getLogger("xinyong.evaluation")
 FORMAT = 2  # of the mirror's tables: a mirror of another format is rebuilt
@@ -86,7 +85,7 @@ def mirror_path() -> Path:
 def needs_key(needs: Needs) -> str:
     """What the mirror's rows depend on: a mirror built for other models' needs is rebuilt."""
     text = json.dumps({
-        "format": FORMAT, "kinds": sorted(needs.kinds), "disclosures": sorted(needs.disclosures), "items": sorted(needs.items),
+        "format": FORMAT, "kinds": sorted(needs.kinds), "subject_kinds": sorted(needs.subject_kinds), "disclosures": sorted(needs.disclosures), "items": sorted(needs.items),
         "fields": {f: sorted(items) for f, items in needs.fields.items()},
     }, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -380,7 +379,8 @@ class ScopedRead:
 # ----------------------------------------------------------------------------- subjects
 def _sync_subjects(path: Path, needs: Needs, work: Path) -> int:
     """The mirror's subjects made the database's. Subjects change by paths that write no change
-    event (a new subject, a registration's region), so they are compared by content: on
+    event (a new subject, a registration's region, the kind it is evaluated as when it registers
+    as a credit service agency or exits), so they are compared by content: on
     PostgreSQL the database gives a fingerprint of each block of SUBJECT_BLOCK ids (count and
     the sum of a 64-bit hash of each row's columns: one aggregate the server runs in parallel),
     and only the blocks whose fingerprint differs from the mirror's are read; elsewhere every
@@ -390,18 +390,18 @@ def _sync_subjects(path: Path, needs: Needs, work: Path) -> int:
 
     from .snapshot import _stream
 
-    kinds = sorted(needs.kinds)
     schema = arrow_schema(c.SubjectRow)
-    qs = Subject.objects.filter(kind__in=kinds).order_by().values_list("id", "kind", "region", "industry")
+    qs = evaluated_subjects(needs).order_by().values_list("id", "evaluated_as", "region", "industry")
     con = _connect(path)
     try:
         blocks = None
         if db.vendor == "postgresql":
+            rows_sql, params = qs.query.sql_with_params()
             with db.cursor() as cur:
                 cur.execute(
-                    f"SELECT id / {SUBJECT_BLOCK}, count(*), sum(hashtextextended(concat_ws('|', kind, region, industry), id))::text"
-                    " FROM subjects_subject WHERE kind = ANY(%s) GROUP BY 1",
-                    [kinds],
+                    f"SELECT id / {SUBJECT_BLOCK}, count(*), sum(hashtextextended(concat_ws('|', kind, region, industry), id))::text"  # noqa: S608
+                    f" FROM ({rows_sql}) AS s (id, kind, region, industry) GROUP BY 1",
+                    params,
                 )
                 rows = cur.fetchall()
             fresh = pa.table({

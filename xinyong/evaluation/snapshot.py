@@ -3,7 +3,9 @@
 `export_snapshot(out_dir, compiled=..., as_of=...)` writes four Parquet files with the columns
 of compiled.py's snapshot rows:
 
-- `subjects.parquet` — the subjects of the kinds the models evaluate;
+- `subjects.parquet` — the subjects of the kinds the models evaluate, each with the kind it is
+  evaluated as (evaluated_subjects: an organization registered as a credit service agency, and
+  not exited, is evaluated as one);
 - `facts.parquet` — their records of the items the rules name, in the disclosure classes the
   models may use (all statuses: the engines count only active ones); `severity` '' → null;
   `ends_on` = the earlier of `publish_until` and `valid_until` (either may be null);
@@ -38,7 +40,16 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from django.db import DatabaseError, connections
-from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import NullIf
@@ -47,13 +58,14 @@ from xinyong.catalog.registry import get_catalog
 from xinyong.common.streams import ChunkStream
 from xinyong.records.models import Record
 from xinyong.sanctions.models import ListEntry
-from xinyong.subjects.models import Subject
+from xinyong.subjects.models import KIND_CHOICES, Subject
 
 from . import compiled as c
 from .engine import arrow_schema
 
 MULTI_SEPARATOR = "；"  # how ingestion stores a multi-choice enum (validation.py)
 ID_CHUNK = 10_000  # subject ids per query of an incremental run (SQLite's bound-parameter limit)
+AGENCY = "credit_service_agency"  # the kind a registered credit service agency is evaluated as
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,16 @@ class Needs:
     items: frozenset[str]
     fields: dict[str, frozenset[str]]  # field -> the items whose rules name it
     lists: frozenset[str]
+
+    @property
+    def subject_kinds(self) -> frozenset[str]:
+        """The kinds (Subject.kind) of the subjects that may be evaluated: the models' kinds, and
+        every organization's when a model evaluates credit service agencies (any organization
+        may register as one). The records and list entries of these subjects are exported: those
+        of a subject that is not evaluated are never counted (evaluate.sql joins `evaluated`)."""
+        if AGENCY not in self.kinds:
+            return self.kinds
+        return self.kinds | {k for k, _ in KIND_CHOICES if k != "individual"}
 
     @classmethod
     def of(cls, compiled: c.Compiled) -> Needs:
@@ -244,25 +266,51 @@ def _among(field: str, ids: list[int], using: str = "default") -> Q:
     return Q(**{f"{field}__in": ids})
 
 
+def evaluated_subjects(needs: Needs, using: str = "default") -> QuerySet[Subject]:
+    """The subjects the models evaluate, each annotated with the kind it is evaluated as
+    (`evaluated_as`): its own kind, except that an organization registered as a credit service
+    agency (信用服务机构) and not exited from the market is evaluated as one — by the agency
+    model, under its stricter standard, instead of the baseline model of its legal form. Its
+    kind stays what its registration says (an agency is still an enterprise for the catalog's
+    items and the annual reports). The subjects' table of the snapshot and the mirror's
+    fingerprints of it are both read through this one queryset."""
+    # a LEFT JOIN with the registry (one row per subject at most), not a correlated EXISTS:
+    # PostgreSQL then hashes the registry once and keeps the scan of the subjects parallel
+    evaluated_as = Case(
+        When(Q(agency__isnull=False) & ~Q(agency__status="exited"), then=Value(AGENCY)),
+        default=F("kind"), output_field=CharField(),
+    )
+    qs = Subject.objects.using(using).filter(kind__in=sorted(needs.subject_kinds)).annotate(evaluated_as=evaluated_as)
+    return qs.filter(evaluated_as__in=sorted(needs.kinds))
+
+
 def _evaluated(needs: Needs, subject_ids: Iterable[int], using: str) -> list[int]:
-    """Those of the given subjects of the kinds the models evaluate: the other queries of an
+    """Those of the given subjects that the models evaluate: the other queries of an
     incremental export then need no join with the subjects (a hash of the whole table)."""
     wanted = sorted(set(subject_ids))
     out: list[int] = []
     for start in range(0, len(wanted), ID_CHUNK):
         chunk = wanted[start: start + ID_CHUNK]
-        out.extend(Subject.objects.using(using).filter(_among("id", chunk, using), kind__in=sorted(needs.kinds)).order_by("id").values_list("id", flat=True))
+        out.extend(evaluated_subjects(needs, using).filter(_among("id", chunk, using)).order_by("id").values_list("id", flat=True))
     return out
 
 
+def _of_kinds(qs: QuerySet, needs: Needs) -> QuerySet:
+    """`qs` (records or list entries) limited to the subjects of the kinds that may be evaluated
+    — no join at all when that is every kind."""
+    if needs.subject_kinds >= {k for k, _ in KIND_CHOICES}:
+        return qs
+    return qs.filter(subject__kind__in=sorted(needs.subject_kinds))
+
+
 def _records(needs: Needs, ids: list[int] | None, record_ids: list[int] | None = None):
-    """The records of the subjects evaluated: all of them, or `ids` (already of those kinds), or
-    those of `record_ids` that belong to them."""
+    """The records of the subjects evaluated: all of them, or `ids` (already those evaluated),
+    or those of `record_ids` (their subjects of the kinds that may be evaluated)."""
     records = Record.objects.filter(disclosure__in=sorted(needs.disclosures))
     if record_ids is not None:
-        return records.filter(_among("id", record_ids), subject__kind__in=sorted(needs.kinds))
+        return _of_kinds(records.filter(_among("id", record_ids)), needs)
     if ids is None:
-        return records.filter(subject__kind__in=sorted(needs.kinds))
+        return _of_kinds(records, needs)
     return records.filter(_among("subject_id", ids))
 
 
@@ -314,16 +362,16 @@ def _attr_batch(batch: pa.RecordBatch, column: int, field: str, multi: bool) -> 
 def _querysets(name: str, needs: Needs, as_of: date, ids: list[int] | None) -> list[tuple]:
     """(values_list queryset, None) giving the table's columns (subjects, members)."""
     if name == "subjects":
-        qs = Subject.objects.filter(kind__in=sorted(needs.kinds))
+        qs = evaluated_subjects(needs)
         qs = qs if ids is None else qs.filter(_among("id", ids))
-        return [(qs.order_by().values_list("id", "kind", "region", "industry"), None)]
+        return [(qs.order_by().values_list("id", "evaluated_as", "region", "industry"), None)]
     if name == "members":
         qs = ListEntry.objects.filter(
             Q(listed_on__isnull=True) | Q(listed_on__lte=as_of),
             Q(expires_on__isnull=True) | Q(expires_on__gte=as_of),
             list_code__in=sorted(needs.lists), status="listed",
         )
-        qs = qs.filter(subject__kind__in=sorted(needs.kinds)) if ids is None else qs.filter(_among("subject_id", ids))
+        qs = _of_kinds(qs, needs) if ids is None else qs.filter(_among("subject_id", ids))
         return [(qs.order_by().values_list("subject_id", "list_code"), None)] if needs.lists else []
     raise ValueError(name)
 
