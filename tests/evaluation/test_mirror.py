@@ -275,3 +275,19 @@ def test_subjects_changed_without_a_change_event_are_taken_from_the_database(fir
     finally:
         con.close()
     assert regions == {newcomer.pk: "220102", firms[1].pk: "220581"}
+
+
+def test_a_rebuilt_mirror_holds_each_subjects_facts_together(firms, send):
+    """Records arrive interleaved across subjects; a rebuild writes the facts in subject order
+    (an incremental run's read then skips most of the table) and the attrs in record order."""
+    rows = [penalty(org(NAME, firms[i % 2].uscc), f"长市监罚〔2026〕{i + 10}号") for i in range(6)]
+    send("penalty.gsj", rows)
+    full()
+    con = duckdb.connect(str(mirror.mirror_path()), read_only=True)
+    try:
+        facts = [r[0] for r in con.execute("SELECT subject_id FROM facts ORDER BY rowid").fetchall()]
+        attrs = [r[0] for r in con.execute("SELECT record_id FROM attrs ORDER BY rowid").fetchall()]
+    finally:
+        con.close()
+    assert len(facts) >= 8 and len(set(facts)) == 2
+    assert facts == sorted(facts) and attrs == sorted(attrs)

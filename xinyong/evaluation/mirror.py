@@ -56,11 +56,17 @@ from .engine import DuckDBEngine, _quoted, arrow_schema, duck_columns
 from .snapshot import Needs, evaluated_subjects, export_snapshot
 
 log = logging.getLogger("xinyong.evaluation")
-FORMAT = 2  # of the mirror's tables: a mirror of another format is rebuilt
+FORMAT = 3  # of the mirror's tables (3: rows in CLUSTERED_BY order): a mirror of another format is rebuilt
 MIRRORED = ("facts", "attrs")  # brought up to date from the change feed (subjects: _sync_subjects)
 STORED = ("subjects", "facts", "attrs")  # the snapshot tables the mirror holds
 SUBJECT_BLOCK = 4096  # subject ids per block compared by fingerprint (PostgreSQL)
 REBUILD_AT_LEAST = 10_000  # changed records: fewer are always cheaper to update than to rebuild
+# the order a rebuild writes the rows in: an incremental run reads its subjects' facts, and then
+# their attrs by record, out of tables of tens of millions of rows. In this order a subject's rows
+# lie together, so most of the table's vectors hold none of them and DuckDB's scan skips them
+# after reading the key column alone (10,000 subjects of 3.5M: 0.35-0.54 s against 0.62-0.80 s
+# unordered). Rows added by the catch-up go at the end, unordered, until the next rebuild.
+CLUSTERED_BY = {"facts": "subject_id, record_id", "attrs": "record_id"}
 
 
 @dataclass(frozen=True)
@@ -211,7 +217,7 @@ def _rebuild(path: Path, *, compiled, as_of: date, key: str, top: int, run, work
     try:
         _create(con)
         for name in MIRRORED:
-            con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet('{_parquet(folder, name)}')")  # noqa: S608
+            con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet('{_parquet(folder, name)}') ORDER BY {CLUSTERED_BY[name]}")  # noqa: S608
         digests_token = _carry_digests(con, path)
         _set_meta(con, {"needs": key, "feed_seq": top, "token": run.token, "built_at": timezone.now().isoformat(),
                         "facts": counts["facts"], "digests_token": digests_token})
