@@ -3,8 +3,6 @@ before anything of the CSV is sent, not a download cut off midway; an intact one
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.api.conftest import assert_error_shape
 from tests.api.test_batches import BATCHES, csv_upload
 from tests.web.test_error_file_damaged import flip_in_line, reseal_in_small_chunks
@@ -15,7 +13,7 @@ from xinyong.security.models import AuditEntry
 def test_a_damaged_error_file_is_an_error_in_the_api_shape(api_client, penalty_row):
     bad = penalty_row(统一社会信用代码="91220101MA1234567X")
     body = api_client.post(BATCHES, {"item": "penalty.gsj", "file": csv_upload([penalty_row(), bad])}).json()
-    path = Path(Batch.objects.get(public_id=body["batch"]).error_file)
+    path = Batch.objects.get(public_id=body["batch"]).error_path
     content = reseal_in_small_chunks(path)
     whole = api_client.get(body["errors_url"])
     assert whole.status_code == 200 and whole["Content-Length"] == str(len(content)) and b"".join(whole.streaming_content) == content

@@ -33,7 +33,7 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(1)"]
 
 
 def read_errors(batch: Batch) -> list[dict]:
-    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_path), newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -559,7 +559,7 @@ def test_formula_cells_are_text_stored_as_is_and_neutralized_in_the_error_file(i
     assert sorted(Subject.objects.values_list("name", flat=True)) == sorted(f + "有限公司" for f in FORMULAS)
 
     # the error file: no cell a spreadsheet would run as a formula
-    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_path), newline="") as fh:
         table = list(csv.reader(fh))
     assert table[0][:3] == ERROR_COLUMNS
     for line in table[1:]:

@@ -33,7 +33,7 @@ def feed(tmp_path, penalty_row, uscc):
 
 
 def outcome(batch: Batch) -> dict:
-    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_path), newline="") as fh:
         errors = [(r["【行号】"], r["【错误字段】"], r["【错误原因】"]) for r in csv.DictReader(fh)]
     records = sorted(
         Record.objects.filter(batch=batch).values_list(

@@ -9,7 +9,7 @@ from xinyong.subjects.models import Subject
 
 
 def read_errors(batch):
-    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_path), newline="") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -23,7 +23,7 @@ def record_for(document_no: str) -> Record:
 
 
 def errors_of(batch) -> list[dict]:
-    with io.StringIO(read_error_file(batch.error_file), newline="") as fh:
+    with io.StringIO(read_error_file(batch.error_path), newline="") as fh:
         return list(csv.DictReader(fh))
 
 

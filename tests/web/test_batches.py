@@ -112,3 +112,19 @@ def test_cell_content_in_a_row_error_is_shown_escaped(upload, penalty_row, op_cl
     html = op_client.get(f"/dept/batches/{batch.public_id}/").content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)" in html  # (the reason quotes the first 20 characters)
+
+
+def test_the_error_file_is_found_after_the_batches_folder_moved(upload, penalty_row, op_client, settings, tmp_path):
+    """A batch keeps its error file's name, not a full path: a database restored beside the
+    batch files in another folder (BATCH_DIR changed) still serves the download."""
+    import shutil
+
+    upload([penalty_row(), _bad_row(penalty_row)])
+    batch = Batch.objects.get()
+    assert batch.error_file == batch.error_path.name and "/" not in batch.error_file
+    moved = tmp_path / "restored-batches"
+    shutil.move(settings.XINYONG["BATCH_DIR"], moved)
+    settings.XINYONG = {**settings.XINYONG, "BATCH_DIR": str(moved)}
+    assert "下载拒收行文件" in op_client.get(f"/dept/batches/{batch.public_id}/").content.decode()
+    response = op_client.get(f"/dept/batches/{batch.public_id}/errors.csv")
+    assert response.status_code == 200 and "统一社会信用代码" in b"".join(response.streaming_content).decode("utf-8-sig")

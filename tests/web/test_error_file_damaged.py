@@ -18,7 +18,7 @@ def rejected_batch(upload, penalty_row) -> tuple[Batch, Path]:
     upload([penalty_row(), penalty_row(统一社会信用代码="91220101MA1234567X"), penalty_row(统一社会信用代码="91220101MA7654321X")])
     batch = Batch.objects.get()
     assert batch.rejected == 2
-    return batch, Path(batch.error_file)
+    return batch, batch.error_path
 
 
 def reseal_in_small_chunks(path: Path) -> bytes:

@@ -117,12 +117,26 @@ def _next_code(department: Department, day: date) -> str:
     return f"{prefix}{serial:06d}"
 
 
+def _files_dir() -> Path:
+    return Path(_settings().get("FILES_DIR") or (Path(settings.BASE_DIR) / "var" / "commitment-files"))
+
+
 def _store_document(document: Document) -> str:
-    folder = Path(_settings().get("FILES_DIR") or (Path(settings.BASE_DIR) / "var" / "commitment-files"))
+    """Stores the document; returns its name, which is what the commitment keeps: the folder is
+    configuration, so a database restored beside another files folder still finds it."""
+    folder = _files_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{secrets.token_hex(16)}.{EXTENSIONS[document.content_type]}"
     filestore.write(path, document.data)  # encrypted at rest, 0600 (read back with filestore.chunks)
-    return str(path)
+    return path.name
+
+
+def commitment_document_path(commitment: Commitment) -> Path | None:
+    """Where the signed document of a commitment is (in the configured files folder; a full
+    path kept by an earlier version is read by its name too), or None when it has none."""
+    if not commitment.document_path:
+        return None
+    return _files_dir() / Path(commitment.document_path).name
 
 
 @transaction.atomic

@@ -302,7 +302,7 @@ def batch_errors(request: HttpRequest, batch: str):
     found = _own_batch(request, batch)
     if not found.done:
         raise Conflict("批次尚未处理完成，请稍后再下载拒收行文件", code="batch_pending")
-    path = Path(found.error_file) if found.error_file else None
+    path = found.error_path
     if path is None or not path.is_file():
         raise NotFound("本批次没有拒收行" if not found.rejected else "拒收行文件已不存在（已超过保存期限）", code="no_row_errors")
     size, chunks = error_file_checked(path)  # read through first: a damaged file is an error (file_damaged, 500), not a cut download

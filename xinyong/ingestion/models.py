@@ -2,6 +2,7 @@
 be identified with certainty."""
 
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -57,6 +58,25 @@ class Batch(models.Model):
     def done(self) -> bool:
         return self.status in ("succeeded", "failed")
 
+    @property
+    def folder(self) -> Path:
+        """The batch's working folder: the upload while it waits, the progress, the error file."""
+        return Path(settings.XINYONG["BATCH_DIR"]) / str(self.public_id)
+
+    @property
+    def source_path(self) -> Path:
+        """The file to process: the upload's copy in the batch's folder (kept by name), or a file
+        of the server's named in full (a local import that is not copied)."""
+        path = Path(self.file_path)
+        return path if path.is_absolute() else self.folder / path
+
+    @property
+    def error_path(self) -> Path | None:
+        """The rejected rows' file, kept by name in the batch's folder (so that a database restored
+        beside the files in another folder finds it; a full path kept by an earlier version is
+        read by its name too); None when the batch has none."""
+        return self.folder / Path(self.error_file).name if self.error_file else None
+
     def summary(self) -> dict:
         return {
             "batch": str(self.public_id),
@@ -70,7 +90,7 @@ class Batch(models.Model):
             "rejected": self.rejected,
             "unchanged": self.unchanged,
             "to_review": self.to_review,
-            "errors": self.error_file or None,
+            "errors": str(self.error_path) if self.error_file else None,
             "message": self.message or None,
             "code": self.error_code or None,
             "warnings": self.warnings,

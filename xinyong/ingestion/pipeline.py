@@ -72,7 +72,7 @@ EVENT_COLUMNS = feed.FEED_COLUMNS  # kept for callers of the bulk path
 
 
 def batch_dir(batch: Batch) -> Path:
-    return Path(settings.XINYONG["BATCH_DIR"]) / str(batch.public_id)
+    return batch.folder
 
 
 def progress_path(batch: Batch) -> Path:
@@ -685,7 +685,7 @@ def batch_process(batch: Batch, *, on_progress: Callable[[dict], None] | None = 
     batch.started_at = timezone.now()
     batch.save(update_fields=["status", "started_at"])
     run = BatchRun(batch, on_progress=on_progress)
-    path = Path(batch.file_path)
+    path = batch.source_path
     try:
         with transaction.atomic():
             run.run(path)
@@ -718,7 +718,7 @@ def _finish(batch: Batch, run: BatchRun, status: str, *, message: str = "", code
         batch.accepted, batch.rejected = counts["accepted"], counts["rejected"]
         batch.unchanged, batch.to_review = counts["unchanged"], counts["to_review"]
         path = run.errors.close()
-        batch.error_file = str(path) if path else ""
+        batch.error_file = path.name if path else ""  # in the batch's folder (Batch.error_path)
     else:
         batch.accepted = batch.unchanged = batch.to_review = 0
         batch.rejected = 0
@@ -735,7 +735,7 @@ def _finish(batch: Batch, run: BatchRun, status: str, *, message: str = "", code
 def _cleanup_upload(batch: Batch) -> None:
     """The uploaded file holds personal data: it is not kept once processed (its hash is)."""
     try:
-        p = Path(batch.file_path)
+        p = batch.source_path
         if p.is_file() and batch_dir(batch) in p.parents:
             p.unlink()
     except OSError:

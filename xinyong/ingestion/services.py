@@ -134,7 +134,7 @@ def batch_submit(
         except FileRejected:
             shutil.rmtree(batch_dir(batch), ignore_errors=True)
             raise
-        batch.file_path = str(dest)
+        batch.file_path = dest.name  # in the batch's folder (Batch.source_path)
     else:
         sha, size = _hash_file(path, limit)
         batch.file_path = str(path.resolve())

@@ -5,7 +5,6 @@ or selector, render. Server-rendered and usable without JavaScript."""
 from __future__ import annotations
 
 from functools import wraps
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -181,7 +180,7 @@ def batch_detail(request, public_id):
         "batch": batch,
         "row_errors": selectors.batch_row_errors(batch),
         "review_items": list(selectors.batch_review_items(batch)),
-        "has_error_file": bool(batch.error_file) and Path(batch.error_file).is_file(),
+        "has_error_file": batch.error_path is not None and batch.error_path.is_file(),
         "progress": None if batch.done else read_progress(batch),
         "refresh": None if batch.done else REFRESH_SECONDS,
     }
@@ -194,7 +193,7 @@ def batch_errors(request, public_id):
     """The full error file (rejected rows with row number, field and reason): it holds the
     department's raw rows, so every download is audited."""
     batch = _batch_or_404(request, public_id)
-    path = Path(batch.error_file) if batch.error_file else None
+    path = batch.error_path
     if path is None or not path.is_file():
         raise Http404("该批次没有拒收行文件")
     try:  # read through before the response starts: a damaged file gets its page, not a cut download

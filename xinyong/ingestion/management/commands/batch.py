@@ -2,7 +2,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -31,7 +30,7 @@ class Command(BaseCommand):
 
         b = load()
         if action == "errors":
-            if not b.error_file or not Path(b.error_file).is_file():
+            if b.error_path is None or not b.error_path.is_file():
                 raise CommandError(f"批次 {b.id} 没有拒收行文件")
             self._errors(b, out)
             return
@@ -50,7 +49,7 @@ class Command(BaseCommand):
         from xinyong.security.services import Actor, audit_log
 
         try:  # read through first: a damaged file is an error before anything is written
-            _, chunks = error_file_checked(b.error_file)
+            _, chunks = error_file_checked(b.error_path)
         except DamagedFile as exc:
             raise CommandError(exc.message) from None
         fh = sys.stdout.buffer
