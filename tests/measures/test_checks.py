@@ -98,6 +98,23 @@ def test_an_evaluation_grade_triggers_measures_with_its_model_version(client_of,
     assert reason["basis_records"] == [987]
 
 
+@pytest.mark.parametrize("supervisor", ["220000-RMYH", "220000-JRB", "220000-GSJ"])
+def test_a_credit_service_agencys_d_brings_key_supervision_by_its_supervisors(client_of, company, graded, on_day, supervisor):
+    """A registered agency is graded by the agency model instead of the baseline one
+    (docs/evaluation.md): its D brings the baseline D's key supervision, by 人民银行 and 金融办 too."""
+    agency = company("吉林省某某征信服务有限公司")
+    graded(agency, "credit_service_agency", "D")
+    with on_day():
+        got = measures_of(check(client_of(supervisor), agency, matter="daily_supervision"))
+    (reason,) = got["key_supervision"]["reasons"]
+    assert reason["type"] == "grade" and reason["model"] == "credit_service_agency" and reason["grade"] == "D"
+    assert "征信业管理条例" in got["key_supervision"]["legal_basis"]
+    rated = company("吉林省某某信用评级有限公司")
+    graded(rated, "credit_service_agency", "B")
+    with on_day():  # a B brings nothing
+        assert check(client_of(supervisor), rated, matter="daily_supervision").json()["clean"] is True
+
+
 def test_a_measure_from_a_list_and_a_grade_is_one_measure_with_two_reasons(client_of, company, listed, graded, on_day):
     polluter = company()
     listed(polluter, "env_bad", dept_code="220000-HBT")
