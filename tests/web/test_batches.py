@@ -119,11 +119,13 @@ def test_the_error_file_is_found_after_the_batches_folder_moved(upload, penalty_
     batch files in another folder (BATCH_DIR changed) still serves the download."""
     import shutil
 
+    settings.XINYONG = {**settings.XINYONG, "BATCH_DIR": str(tmp_path / "batches")}  # this test's own folder
     upload([penalty_row(), _bad_row(penalty_row)])
     batch = Batch.objects.get()
     assert batch.error_file == batch.error_path.name and "/" not in batch.error_file
+    assert batch.error_path.is_file() and tmp_path in batch.error_path.parents
     moved = tmp_path / "restored-batches"
-    shutil.move(settings.XINYONG["BATCH_DIR"], moved)
+    shutil.move(tmp_path / "batches", moved)
     settings.XINYONG = {**settings.XINYONG, "BATCH_DIR": str(moved)}
     assert "下载拒收行文件" in op_client.get(f"/dept/batches/{batch.public_id}/").content.decode()
     response = op_client.get(f"/dept/batches/{batch.public_id}/errors.csv")
