@@ -14,6 +14,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xinyong.common import filestore
 from xinyong.common.crypto import encrypt
@@ -194,3 +196,18 @@ def test_files_check_names_a_damaged_file_and_fails(folders):
         call_command("files", "check", stdout=io.StringIO(), stderr=err)
     assert "无法读取" in str(exc.value) and ID_NUMBER not in str(exc.value)
     assert "书面授权书：共 1 个" in err.getvalue()
+
+
+@given(st.text(min_size=0, max_size=80))
+def test_a_stored_name_never_points_outside_its_folder(stored):
+    """Whatever a row holds (a name, an earlier version's full path, '..', junk), the document is
+    looked for directly in the configured folder, or nowhere."""
+    folder = Path("/srv/xinyong/files")
+    place = filestore.stored_at(folder, stored)
+    assert place is None or (place.parent == folder and place.name not in ("", ".", ".."))
+
+
+def test_a_stored_name_or_an_old_full_path_is_found_in_todays_folder():
+    assert filestore.stored_at("/new/files", "ab12.pdf") == Path("/new/files/ab12.pdf")
+    assert filestore.stored_at("/new/files", "/old/var/commitment-files/ab12.pdf") == Path("/new/files/ab12.pdf")
+    assert filestore.stored_at("/new/files", "") is None and filestore.stored_at("/new/files", "a/..") is None

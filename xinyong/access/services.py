@@ -149,9 +149,7 @@ def consent_revoke(*, consent: Consent, actor: Actor, label: str) -> Consent:
 
 
 def consent_document_path(consent: Consent) -> Path | None:
-    if not consent.document_path:
-        return None
-    return Path(settings.XINYONG["ACCESS"]["FILES_DIR"]) / Path(consent.document_path).name
+    return filestore.stored_at(settings.XINYONG["ACCESS"]["FILES_DIR"], consent.document_path)
 
 
 # ---------------------------------------------------------------------- special query requests

@@ -122,8 +122,8 @@ def _files_dir() -> Path:
 
 
 def _store_document(document: Document) -> str:
-    """Stores the document; returns its name, which is what the commitment keeps: the folder is
-    configuration, so a database restored beside another files folder still finds it."""
+    """Stores the document; returns its name, which is what the commitment keeps
+    (commitment_document_path)."""
     folder = _files_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{secrets.token_hex(16)}.{EXTENSIONS[document.content_type]}"
@@ -132,11 +132,8 @@ def _store_document(document: Document) -> str:
 
 
 def commitment_document_path(commitment: Commitment) -> Path | None:
-    """Where the signed document of a commitment is (in the configured files folder; a full
-    path kept by an earlier version is read by its name too), or None when it has none."""
-    if not commitment.document_path:
-        return None
-    return _files_dir() / Path(commitment.document_path).name
+    """Where the signed document of a commitment is (filestore.stored_at), or None."""
+    return filestore.stored_at(_files_dir(), commitment.document_path)
 
 
 @transaction.atomic

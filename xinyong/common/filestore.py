@@ -90,6 +90,15 @@ class SealedWriter:
         self._buffer = bytearray()
 
 
+def stored_at(folder: Path | str, stored: str) -> Path | None:
+    """Where a stored document is: the database keeps its name, the folder is configuration (so a
+    database restored beside its documents in another folder finds them). A full path kept by
+    an earlier version is read by its name too; never a place outside `folder`. None when
+    nothing is stored ('')."""
+    name = Path(stored).name if stored else ""
+    return Path(folder) / name if name not in ("", ".", "..") else None
+
+
 def open_private(path: Path, *, exclusive: bool = False):
     """A new file opened for binary writing with mode 0600 (its folder created if need be)."""
     path.parent.mkdir(parents=True, exist_ok=True)

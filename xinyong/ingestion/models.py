@@ -7,6 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 
+from xinyong.common.filestore import stored_at
+
 MODE_CHOICES = [("submit", "报送"), ("correct", "更正"), ("withdraw", "撤销")]
 DOOR_CHOICES = [("cli", "命令行"), ("web", "网页上传"), ("api", "接口"), ("demo", "演示数据")]
 STATUS_CHOICES = [
@@ -72,10 +74,9 @@ class Batch(models.Model):
 
     @property
     def error_path(self) -> Path | None:
-        """The rejected rows' file, kept by name in the batch's folder (so that a database restored
-        beside the files in another folder finds it; a full path kept by an earlier version is
-        read by its name too); None when the batch has none."""
-        return self.folder / Path(self.error_file).name if self.error_file else None
+        """The rejected rows' file, kept by name in the batch's folder (filestore.stored_at); None
+        when the batch has none."""
+        return stored_at(self.folder, self.error_file)
 
     def summary(self) -> dict:
         return {
