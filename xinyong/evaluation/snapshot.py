@@ -66,6 +66,8 @@ from .engine import arrow_schema
 MULTI_SEPARATOR = "；"  # how ingestion stores a multi-choice enum (validation.py)
 ID_CHUNK = 10_000  # subject ids per query of an incremental run (SQLite's bound-parameter limit)
 AGENCY = "credit_service_agency"  # the kind a registered credit service agency is evaluated as
+ALL_KINDS = frozenset(k for k, _ in KIND_CHOICES)
+ORGANIZATION_KINDS = ALL_KINDS - {"individual"}  # those that may register as an agency
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Needs:
         of a subject that is not evaluated are never counted (evaluate.sql joins `evaluated`)."""
         if AGENCY not in self.kinds:
             return self.kinds
-        return self.kinds | {k for k, _ in KIND_CHOICES if k != "individual"}
+        return self.kinds | ORGANIZATION_KINDS
 
     @classmethod
     def of(cls, compiled: c.Compiled) -> Needs:
@@ -298,7 +300,7 @@ def _evaluated(needs: Needs, subject_ids: Iterable[int], using: str) -> list[int
 def _of_kinds(qs: QuerySet, needs: Needs) -> QuerySet:
     """`qs` (records or list entries) limited to the subjects of the kinds that may be evaluated
     — no join at all when that is every kind."""
-    if needs.subject_kinds >= {k for k, _ in KIND_CHOICES}:
+    if needs.subject_kinds >= ALL_KINDS:
         return qs
     return qs.filter(subject__kind__in=sorted(needs.subject_kinds))
 
