@@ -23,7 +23,7 @@ from django.core import checks
 
 from xinyong.catalog.registry import get_catalog
 from xinyong.common.errors import CatalogError
-from xinyong.common.yamlconf import load_yaml, where
+from xinyong.common.yamlconf import load_yaml, spec_keys, spec_text, where
 
 TEMPLATES_FILE = Path(__file__).resolve().parent / "definitions" / "templates.yaml"
 FNAME = "templates.yaml"
@@ -101,25 +101,6 @@ class Templates:
         return self.templates.get(code)
 
 
-def _text(spec, key: str, what: str, *, required: bool = True) -> str:
-    value = spec.get(key)
-    if value is None or value == "":
-        if required:
-            raise CatalogError(f"{where(spec)}: {what}缺少 {key}")
-        return ""
-    if not isinstance(value, str):
-        raise CatalogError(f"{where(spec, key)}: {what}的 {key} 应为文字，而不是 {value!r}")
-    return value.strip()
-
-
-def _keys(spec, allowed: set[str], what: str) -> None:
-    if not isinstance(spec, dict):
-        raise CatalogError(f"{where(spec)}: {what}应为映射，而不是 {spec!r}")
-    unknown = sorted(set(map(str, spec)) - allowed)
-    if unknown:
-        raise CatalogError(f"{where(spec, unknown[0])}: {what}中有未知的键 {unknown}（可用: {', '.join(sorted(allowed))}）")
-
-
 def _measure_matters() -> dict:
     from xinyong.measures.loader import get_measures
 
@@ -130,32 +111,32 @@ def load_templates(path: Path | str = TEMPLATES_FILE, *, text: str | None = None
     data = load_yaml(Path(path), text=text, name=FNAME)
     if not isinstance(data, dict) or not isinstance(data.get("templates"), list):
         raise CatalogError(f"{FNAME}:1: 应有 templates: [...]")
-    _keys(data, TOP_KEYS, "承诺书范本文件")
+    spec_keys(data, TOP_KEYS, "承诺书范本文件")
     if not isinstance(data.get("version"), str) or not data["version"].strip():
         raise CatalogError(f"{FNAME}:1: 缺少 version（如 \"2026.11\"，须加引号）")
     catalog = get_catalog()
     measure_matters = _measure_matters()
     matters: dict[str, tuple[str, frozenset | None]] = {code: (m.name, m.remit) for code, m in measure_matters.items()}
     for spec in data.get("matters") or []:
-        _keys(spec, MATTER_KEYS, "事项类型")
-        code = _text(spec, "code", "事项类型")
+        spec_keys(spec, MATTER_KEYS, "事项类型")
+        code = spec_text(spec, "code", "事项类型")
         if code in matters:
             raise CatalogError(f"{where(spec, 'code')}: 事项类型 {code} 已在 measures/definitions/matters.yaml 或本文件定义")
-        matters[code] = (_text(spec, "name", f"事项类型 {code} "), None)
+        matters[code] = (spec_text(spec, "name", f"事项类型 {code} "), None)
     out: dict[str, Template] = {}
     for spec in data["templates"]:
-        _keys(spec, TEMPLATE_KEYS, "承诺书范本")
-        code = _text(spec, "code", "承诺书范本")
+        spec_keys(spec, TEMPLATE_KEYS, "承诺书范本")
+        code = spec_text(spec, "code", "承诺书范本")
         what = f"承诺书范本 {code} "
         if code in out:
             raise CatalogError(f"{where(spec, 'code')}: 重复的承诺书范本 {code}（已在 {out[code].source} 定义）")
-        matter = _text(spec, "matter", what)
+        matter = spec_text(spec, "matter", what)
         if matter not in matters:
             raise CatalogError(f"{where(spec, 'matter')}: {what}的事项类型 {matter} 未定义（见 measures/definitions/matters.yaml）")
-        kind = _text(spec, "kind", what)
+        kind = spec_text(spec, "kind", what)
         if kind not in KINDS:
             raise CatalogError(f"{where(spec, 'kind')}: {what}的 kind 应为 {', '.join(KINDS)}，而不是 {kind!r}")
-        body = _text(spec, "text", what)
+        body = spec_text(spec, "text", what)
         try:
             used = {name for _, name, _, _ in string.Formatter().parse(body) if name is not None}
         except ValueError as exc:
@@ -169,27 +150,27 @@ def load_templates(path: Path | str = TEMPLATES_FILE, *, text: str | None = None
         months = spec.get("validity_months")
         if months is not None and (not isinstance(months, int) or isinstance(months, bool) or months < 1):
             raise CatalogError(f"{where(spec, 'validity_months')}: {what}的 validity_months 应为不小于 1 的整数或 null，而不是 {months!r}")
-        disclosure = _text(spec, "disclosure", what, required=False) or "public"
+        disclosure = spec_text(spec, "disclosure", what, required=False) or "public"
         if disclosure not in DISCLOSURES:
             raise CatalogError(f"{where(spec, 'disclosure')}: {what}的 disclosure 应为 public、authorized 或 internal，而不是 {disclosure!r}")
         # the breach
         bspec = spec.get("breach")
         if bspec is None:
             raise CatalogError(f"{where(spec)}: {what}缺少 breach（违背承诺的后果）")
-        _keys(bspec, BREACH_KEYS, f"{what}的 breach ")
-        family = _text(bspec, "item", f"{what}的 breach ")
+        spec_keys(bspec, BREACH_KEYS, f"{what}的 breach ")
+        family = spec_text(bspec, "item", f"{what}的 breach ")
         items = {i.owner: i for c, i in catalog.items.items() if c.startswith(f"{family}.")}
         if not items:
             raise CatalogError(f"{where(bspec, 'item')}: {what}的 breach.item {family} 不是目录中的信息项族（见 catalog/definitions/items）")
         sample = next(iter(items.values()))
         if sample.nature != "negative":
             raise CatalogError(f"{where(bspec, 'item')}: {what}的 breach.item {family} 应为不良信息（nature: negative）")
-        severity = _text(bspec, "severity", f"{what}的 breach ")
+        severity = spec_text(bspec, "severity", f"{what}的 breach ")
         sev_field = next((f for f in sample.fields if f.role == "severity"), None)
         if sev_field is None or severity not in sev_field.choices:
             raise CatalogError(f"{where(bspec, 'severity')}: {what}的 breach.severity 应为 {', '.join(sev_field.choices) if sev_field else '（该信息项没有失信严重程度字段）'}，而不是 {severity!r}")
         focus = bspec.get("focus_list")
-        focus_basis = _text(bspec, "focus_basis", f"{what}的 breach ", required=False)
+        focus_basis = spec_text(bspec, "focus_basis", f"{what}的 breach ", required=False)
         if focus is not None:
             lt = catalog.lists.get(str(focus))
             if lt is None:
@@ -217,8 +198,8 @@ def load_templates(path: Path | str = TEMPLATES_FILE, *, text: str | None = None
         if not systems:
             raise CatalogError(f"{where(spec)}: {what}没有可以受理的部门：受理条线须同时是 {family} 的报送条线（一数一源）")
         out[code] = Template(
-            code=code, matter=matter, matter_name=matters[matter][0], kind=kind, name=_text(spec, "name", what), text=body.strip(),
-            legal_basis=_text(spec, "legal_basis", what), validity_months=months, disclosure=disclosure, systems=frozenset(systems),
+            code=code, matter=matter, matter_name=matters[matter][0], kind=kind, name=spec_text(spec, "name", what), text=body.strip(),
+            legal_basis=spec_text(spec, "legal_basis", what), validity_months=months, disclosure=disclosure, systems=frozenset(systems),
             breach=Breach(item=family, severity=severity, focus_list=str(focus) if focus is not None else None, focus_basis=focus_basis),
             source=where(spec),
         )

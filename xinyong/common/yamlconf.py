@@ -134,6 +134,30 @@ def where(obj, key=None) -> str:
     return obj.where(key) if isinstance(obj, (LDict, LList)) else "?"
 
 
+def spec_text(spec, key: str, what: str, *, required: bool = True, here: str | None = None) -> str:
+    """The text at `key` of a loaded mapping, stripped; "" when it is absent and not `required`.
+    Refused (CatalogError, file:line) when required and absent — at `here`, by default the
+    mapping's own place — or when it is not text (at the key's line)."""
+    value = spec.get(key)
+    if value is None or value == "":
+        if required:
+            raise CatalogError(f"{here or where(spec)}: {what}缺少 {key}")
+        return ""
+    if not isinstance(value, str):
+        raise CatalogError(f"{where(spec, key)}: {what}的 {key} 应为文字，而不是 {value!r}")
+    return value.strip()
+
+
+def spec_keys(spec, allowed: set[str], what: str) -> None:
+    """Refuse (CatalogError, file:line) what is not a mapping, or a mapping with a key outside
+    `allowed` (at the first unknown key's line, with the keys that are allowed)."""
+    if not isinstance(spec, dict):
+        raise CatalogError(f"{where(spec)}: {what}应为映射，而不是 {spec!r}")
+    unknown = sorted(set(map(str, spec)) - allowed)
+    if unknown:
+        raise CatalogError(f"{where(spec, unknown[0])}: {what}中有未知的键 {unknown}（可用: {', '.join(sorted(allowed))}）")
+
+
 class Recheck:
     """When to look again at a directory of definition files (a stat of each file): at most every
     XINYONG["DEFINITIONS_RECHECK_SECONDS"] — every page and API request asks for the catalog."""

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from xinyong.catalog.registry import DISCLOSURES, SUBJECT_KINDS, Catalog, Item, get_catalog
 from xinyong.common.errors import CatalogError
-from xinyong.common.yamlconf import LDict, LList, Recheck, load_yaml, where
+from xinyong.common.yamlconf import LDict, LList, Recheck, load_yaml, spec_keys, spec_text, where
 
 from .compiled import COUNT_MODES, LEVEL_RANK
 
@@ -220,23 +220,6 @@ def _milli(value, here: str, what: str) -> int:
     return int(d * 1000)
 
 
-def _text(spec: LDict, key: str, here: str, what: str, *, required: bool = True) -> str:
-    value = spec.get(key)
-    if value is None or value == "":
-        if required:
-            raise CatalogError(f"{here}: {what}缺少 {key}")
-        return ""
-    if not isinstance(value, str):
-        raise CatalogError(f"{_at(spec, key)}: {what}的 {key} 应为文字，而不是 {value!r}")
-    return value.strip()
-
-
-def _check_keys(spec, allowed: set[str], what: str) -> None:
-    unknown = sorted(set(map(str, spec)) - allowed)
-    if unknown:
-        raise CatalogError(f"{_at(spec, unknown[0])}: {what}中有未知的键 {unknown}（可用: {', '.join(sorted(allowed))}）")
-
-
 def _mapping(value, here: str, what: str) -> LDict:
     if not isinstance(value, dict):
         raise CatalogError(f"{here}: {what}应为映射，而不是 {value!r}")
@@ -327,12 +310,12 @@ def _resolve_items(spec: LDict, model_kinds: tuple[str, ...], disclosures: tuple
 # ---------------------------------------------------------------- indicators
 def _indicator(spec, model_kinds, disclosures, catalog: Catalog, here: str) -> Indicator:
     spec = _mapping(spec, here, "指标定义")
-    _check_keys(spec, INDICATOR_KEYS, "指标定义")
+    spec_keys(spec, INDICATOR_KEYS, "指标定义")
     code = spec.get("code")
     if not isinstance(code, str) or not _PART.match(code):
         raise CatalogError(f"{_at(spec, 'code') if 'code' in spec else here}: 指标编码 {code!r} 应为小写英文标识符")
     what = f"指标 {code} "
-    name = _text(spec, "name", here, what)
+    name = spec_text(spec, "name", what, here=here)
     written, resolved = _resolve_items(spec, model_kinds, disclosures, catalog, what)
 
     when = spec.get("when")
@@ -410,7 +393,7 @@ def _indicator(spec, model_kinds, disclosures, catalog: Catalog, here: str) -> I
     return Indicator(
         code=code, name=name, items=written, resolved=resolved, when=when, points=tuple(points),
         decay=decay, count=count, min_milli=low, max_milli=high, min_level=min_level,
-        description=_text(spec, "description", here, what, required=False), source=here,
+        description=spec_text(spec, "description", what, required=False, here=here), source=here,
     )
 
 
@@ -423,13 +406,13 @@ def _grades(spec: LDict, low: int, high: int) -> tuple[Grade, ...]:
     for index, g in enumerate(entries):
         here = _entry_at(entries, index, g)
         g = _mapping(g, here, "等级定义")
-        _check_keys(g, GRADE_KEYS, "等级定义")
+        spec_keys(g, GRADE_KEYS, "等级定义")
         code = g.get("code")
         if not isinstance(code, str) or not code.strip() or len(code) > 20 or any(c.isspace() for c in code):
             raise CatalogError(f"{here}: 等级编码 {code!r} 应为不含空格的文字（不超过20个字符）")
         if any(x.code == code for x in grades):
             raise CatalogError(f"{here}: 重复的等级编码 {code}")
-        name = _text(g, "name", here, f"等级 {code} ")
+        name = spec_text(g, "name", f"等级 {code} ", here=here)
         for key in ("from", "to"):
             if g.get(key) is None:
                 raise CatalogError(f"{here}: 等级 {code} 缺少 {key}")
@@ -437,7 +420,7 @@ def _grades(spec: LDict, low: int, high: int) -> tuple[Grade, ...]:
         end = _milli(g["to"], _at(g, "to"), f"等级 {code} 的上界 to")
         if start >= end:
             raise CatalogError(f"{here}: 等级 {code} 的区间 [{points_text(start)}, {points_text(end)}) 为空（from 应小于 to）")
-        grades.append(Grade(code, name, start, end, _text(g, "description", here, "", required=False), here))
+        grades.append(Grade(code, name, start, end, spec_text(g, "description", "", required=False, here=here), here))
     # best first: from the top of the scale down, each grade starting where the next one ends
     if grades[0].to_milli != high:
         gap = "以上" if grades[0].to_milli < high else "超出了评分范围"
@@ -473,7 +456,7 @@ def _overrides(spec: LDict, grades: tuple[Grade, ...], catalog: Catalog) -> tupl
     for index, o in enumerate(entries):
         here = _entry_at(entries, index, o)
         o = _mapping(o, here, "调整规则（override）")
-        _check_keys(o, OVERRIDE_KEYS, "调整规则（override）")
+        spec_keys(o, OVERRIDE_KEYS, "调整规则（override）")
         if ("list" in o) == ("model" in o):
             raise CatalogError(f"{here}: 调整规则应写 list（名单）或 model（另一模型的等级）二者之一")
         if ("set" in o) == ("at_most" in o):
@@ -482,7 +465,7 @@ def _overrides(spec: LDict, grades: tuple[Grade, ...], catalog: Catalog) -> tupl
         grade = o[action]
         if not isinstance(grade, str) or grade not in own:
             raise CatalogError(f"{_at(o, action)}: 调整规则的等级 {grade!r} 不是本模型的等级（可用: {', '.join(g.code for g in grades)}）")
-        reason = _text(o, "reason", here, "调整规则")
+        reason = spec_text(o, "reason", "调整规则", here=here)
         list_code = model = None
         dep_grades: tuple[str, ...] = ()
         if "list" in o:
@@ -510,18 +493,18 @@ def parse_model(data, catalog: Catalog, fname: str) -> Model:
     if not isinstance(data, dict):
         raise CatalogError(f"{fname}:1: 模型文件应为映射（code、name、dimensions、grades ...）")
     here = _at(data)
-    _check_keys(data, MODEL_KEYS, "模型定义")
+    spec_keys(data, MODEL_KEYS, "模型定义")
     code = data.get("code")
     if not isinstance(code, str) or not _CODE.match(code) or len(code) > 40:
         raise CatalogError(f"{_at(data, 'code') if 'code' in data else here}: 模型编码 {code!r} 应为小写英文标识符（可用点分隔，不超过40个字符）")
     what = f"模型 {code} "
-    name = _text(data, "name", here, what)
+    name = spec_text(data, "name", what, here=here)
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
         raise CatalogError(
             f"{_at(data, 'version') if 'version' in data else here}: {what}的 version 应为带引号的文字（如 \"2026.1\"），而不是 {version!r}"
         )
-    legal_basis = _text(data, "legal_basis", here, what)
+    legal_basis = spec_text(data, "legal_basis", what, here=here)
     kinds_spec = _sequence(data.get("subject_kinds"), _at(data, "subject_kinds") if "subject_kinds" in data else here, f"{what}的 subject_kinds ")
     if not kinds_spec:
         raise CatalogError(f"{_at(data, 'subject_kinds')}: {what}的 subject_kinds 不能为空")
@@ -540,7 +523,7 @@ def parse_model(data, catalog: Catalog, fname: str) -> Model:
         disclosures = tuple(dict.fromkeys(ds))
 
     scale = _mapping(data.get("scale"), _at(data, "scale") if "scale" in data else here, "评分范围 scale ")
-    _check_keys(scale, {"min", "max"}, "评分范围 scale ")
+    spec_keys(scale, {"min", "max"}, "评分范围 scale ")
     for key in ("min", "max"):
         if scale.get(key) is None:
             raise CatalogError(f"{_at(scale)}: 评分范围 scale 缺少 {key}")
@@ -557,7 +540,7 @@ def parse_model(data, catalog: Catalog, fname: str) -> Model:
     recognition = dict(DEFAULT_RECOGNITION)
     if data.get("recognition") is not None:
         rec = _mapping(data["recognition"], _at(data, "recognition"), "认定机关级别规则 recognition ")
-        _check_keys(rec, {"positive", "negative", "warning", "basic"}, "认定机关级别规则 recognition ")
+        spec_keys(rec, {"positive", "negative", "warning", "basic"}, "认定机关级别规则 recognition ")
         for nature, level in rec.items():
             if level is not None and level not in LEVEL_RANK and level != "any":
                 raise CatalogError(f"{_at(rec, nature)}: 认定机关级别 {level!r} 应为 {', '.join(LEVEL_RANK)} 或 any")
@@ -572,13 +555,13 @@ def parse_model(data, catalog: Catalog, fname: str) -> Model:
     for index, d in enumerate(dims_spec):
         d_here = _entry_at(dims_spec, index, d)
         d = _mapping(d, d_here, "维度定义")
-        _check_keys(d, DIMENSION_KEYS, "维度定义")
+        spec_keys(d, DIMENSION_KEYS, "维度定义")
         d_code = d.get("code")
         if not isinstance(d_code, str) or not _PART.match(d_code):
             raise CatalogError(f"{d_here}: 维度编码 {d_code!r} 应为小写英文标识符")
         if any(x.code == d_code for x in dimensions):
             raise CatalogError(f"{_at(d, 'code')}: 重复的维度编码 {d_code}")
-        d_name = _text(d, "name", d_here, f"维度 {d_code} ")
+        d_name = spec_text(d, "name", f"维度 {d_code} ", here=d_here)
         d_low, d_high = _bounds(d, f"维度 {d_code} ")
         inds_spec = _sequence(d.get("indicators"), _at(d, "indicators") if "indicators" in d else d_here, f"维度 {d_code} 的 indicators ")
         if not inds_spec:
@@ -590,12 +573,12 @@ def parse_model(data, catalog: Catalog, fname: str) -> Model:
                 raise CatalogError(f"{_at(i_spec, 'code')}: 重复的指标编码 {ind.code}（已在 {indicator_at[ind.code]} 定义）")
             indicator_at[ind.code] = ind.source
             indicators.append(ind)
-        dimensions.append(Dimension(d_code, d_name, d_low, d_high, tuple(indicators), _text(d, "description", d_here, "", required=False), d_here))
+        dimensions.append(Dimension(d_code, d_name, d_low, d_high, tuple(indicators), spec_text(d, "description", "", required=False, here=d_here), d_here))
 
     grades = _grades(data, low, high)
     model = Model(
         code=code, name=name, version=version.strip(), legal_basis=legal_basis,
-        description=_text(data, "description", here, what, required=False), subject_kinds=kinds,
+        description=spec_text(data, "description", what, required=False, here=here), subject_kinds=kinds,
         disclosures=disclosures, min_milli=low, max_milli=high, base_milli=base,
         recognition=tuple(recognition.items()), dimensions=tuple(dimensions), grades=grades,
         overrides=_overrides(data, grades, catalog), file=fname, source=here,

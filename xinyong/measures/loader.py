@@ -24,7 +24,7 @@ from threading import Lock
 
 from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.common.errors import CatalogError
-from xinyong.common.yamlconf import LDict, Recheck, load_yaml, where
+from xinyong.common.yamlconf import LDict, Recheck, load_yaml, spec_keys, spec_text, where
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "definitions"
 FILES = ("national.yaml", "matters.yaml", "catalog.yaml")
@@ -127,23 +127,6 @@ class MeasuresCatalog:
 
 
 # ---------------------------------------------------------------- helpers
-def _text(spec: LDict, key: str, what: str, *, required: bool = True) -> str:
-    value = spec.get(key)
-    if value is None or value == "":
-        if required:
-            raise CatalogError(f"{where(spec)}: {what}缺少 {key}")
-        return ""
-    if not isinstance(value, str):
-        raise CatalogError(f"{where(spec, key)}: {what}的 {key} 应为文字，而不是 {value!r}")
-    return value.strip()
-
-
-def _keys(spec, allowed: set[str], what: str) -> None:
-    unknown = sorted(set(map(str, spec)) - allowed)
-    if unknown:
-        raise CatalogError(f"{where(spec, unknown[0])}: {what}中有未知的键 {unknown}（可用: {', '.join(sorted(allowed))}）")
-
-
 def _codes(spec: LDict, key: str, what: str) -> list[str]:
     value = spec.get(key)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
@@ -175,18 +158,18 @@ def _load_national(data, fname: str) -> tuple[str, dict[str, str], dict[str, Mea
     for index, spec in enumerate(items):
         if not isinstance(spec, dict):
             raise CatalogError(f"{where(items, index)}: 措施定义应为映射，而不是 {spec!r}")
-        _keys(spec, MEASURE_KEYS, "措施定义")
-        code = _text(spec, "code", "措施")
+        spec_keys(spec, MEASURE_KEYS, "措施定义")
+        code = spec_text(spec, "code", "措施")
         if not _CODE.match(code):
             raise CatalogError(f"{where(spec, 'code')}: 措施编码 {code!r} 只能含小写字母、数字和下划线，以字母开头")
         if code in out:
             raise CatalogError(f"{where(spec, 'code')}: 重复的措施编码 {code}（已在 {out[code].source} 定义）")
-        kind = _text(spec, "kind", f"措施 {code} ")
+        kind = spec_text(spec, "kind", f"措施 {code} ")
         if kind not in KINDS:
             raise CatalogError(f"{where(spec, 'kind')}: 措施 {code} 的 kind 应为 punishment（失信惩戒）或 incentive（守信激励），而不是 {kind!r}")
         out[code] = Measure(
-            code=code, name=_text(spec, "name", f"措施 {code} "), kind=kind,
-            matters=tuple(_codes(spec, "matters", f"措施 {code} ")), basis=_text(spec, "basis", f"措施 {code} "),
+            code=code, name=spec_text(spec, "name", f"措施 {code} "), kind=kind,
+            matters=tuple(_codes(spec, "matters", f"措施 {code} ")), basis=spec_text(spec, "basis", f"措施 {code} "),
             source=where(spec),
         )
     return str(data["version"]), {k: str(v) for k, v in editions.items()}, out
@@ -198,8 +181,8 @@ def _load_matters(data, fname: str, catalog: Catalog) -> dict[str, Matter]:
     for index, spec in enumerate(items):
         if not isinstance(spec, dict):
             raise CatalogError(f"{where(items, index)}: 事项类型定义应为映射，而不是 {spec!r}")
-        _keys(spec, MATTER_KEYS, "事项类型定义")
-        code = _text(spec, "code", "事项类型")
+        spec_keys(spec, MATTER_KEYS, "事项类型定义")
+        code = spec_text(spec, "code", "事项类型")
         if not _CODE.match(code):
             raise CatalogError(f"{where(spec, 'code')}: 事项类型编码 {code!r} 只能含小写字母、数字和下划线，以字母开头")
         if code in out:
@@ -215,7 +198,7 @@ def _load_matters(data, fname: str, catalog: Catalog) -> dict[str, Matter]:
             if unknown:
                 raise CatalogError(f"{where(spec, 'remit')}: 事项类型 {code} 的 remit 中有未知的条线 {unknown}（见 departments.yaml）")
             remit = frozenset(systems)
-        out[code] = Matter(code=code, name=_text(spec, "name", f"事项类型 {code} "), description=_text(spec, "description", f"事项类型 {code} ", required=False), remit=remit, source=where(spec))
+        out[code] = Matter(code=code, name=spec_text(spec, "name", f"事项类型 {code} "), description=spec_text(spec, "description", f"事项类型 {code} ", required=False), remit=remit, source=where(spec))
     return out
 
 
@@ -225,12 +208,12 @@ def _trigger(spec: LDict, catalog: Catalog, models: dict) -> Trigger:
     if "list" in spec:
         if "grades" in spec:
             raise CatalogError(f"{where(spec, 'grades')}: 名单触发条件不能有 grades（grades 与 model 一起使用）")
-        code = _text(spec, "list", "触发条件")
+        code = spec_text(spec, "list", "触发条件")
         lt = catalog.lists.get(code)
         if lt is None:
             raise CatalogError(f"{where(spec, 'list')}: 未知的名单 {code}（见 lists.yaml）")
         return Trigger("list", code, None, (), lt.name, where(spec))
-    code = _text(spec, "model", "触发条件")
+    code = spec_text(spec, "model", "触发条件")
     model = models.get(code)
     if model is None:
         raise CatalogError(f"{where(spec, 'model')}: 未知的评价模型 {code}（见 evaluation/definitions）")
@@ -248,9 +231,9 @@ def _load_rules(data, fname: str, catalog: Catalog, models: dict, national: dict
     for index, spec in enumerate(items):
         if not isinstance(spec, dict):
             raise CatalogError(f"{where(items, index)}: 触发条件应为映射，而不是 {spec!r}")
-        _keys(spec, TRIGGER_KEYS, "触发条件")
+        spec_keys(spec, TRIGGER_KEYS, "触发条件")
         trigger = _trigger(spec, catalog, models)
-        default_basis = _text(spec, "legal_basis", "触发条件", required=False)
+        default_basis = spec_text(spec, "legal_basis", "触发条件", required=False)
         per_matter = spec.get("matters")
         if not isinstance(per_matter, dict) or not per_matter:
             raise CatalogError(f"{where(spec, 'matters') if 'matters' in spec else where(spec)}: 触发条件应有 matters: {{事项类型: {{measures, departments}}}}")
@@ -261,7 +244,7 @@ def _load_rules(data, fname: str, catalog: Catalog, models: dict, national: dict
                 raise CatalogError(f"{here}: 未知的事项类型 {matter_code}（见 matters.yaml）")
             if not isinstance(rule, dict):
                 raise CatalogError(f"{here}: 事项 {matter_code} 应为映射 {{measures, departments, legal_basis}}，而不是 {rule!r}")
-            _keys(rule, RULE_KEYS, f"事项 {matter_code} ")
+            spec_keys(rule, RULE_KEYS, f"事项 {matter_code} ")
             measures = _codes(rule, "measures", f"事项 {matter_code} ")
             for code in measures:
                 measure = national.get(code)
@@ -277,7 +260,7 @@ def _load_rules(data, fname: str, catalog: Catalog, models: dict, national: dict
                     raise CatalogError(f"{where(rule, 'departments')}: 未知的条线 {system}（见 departments.yaml）")
                 if not matters[matter_code].in_remit(system):
                     raise CatalogError(f"{where(rule, 'departments')}: 条线 {system} 没有“{matters[matter_code].name}”的核查职责（matters.yaml 的 remit）")
-            basis = _text(rule, "legal_basis", f"事项 {matter_code} ", required=False) or default_basis
+            basis = spec_text(rule, "legal_basis", f"事项 {matter_code} ", required=False) or default_basis
             if not basis:
                 raise CatalogError(f"{here}: 事项 {matter_code} 缺少 legal_basis（法律依据），触发条件上也没有")
             keys = [(trigger.list_code, None, matter_code)] if trigger.kind == "list" else [(trigger.model, g, matter_code) for g in trigger.grades]
