@@ -30,6 +30,10 @@ EVIDENCE = ("%PDF-1.4\n1 0 obj<</Title(居民身份证复印件 刘淑芬 " + ID
 DATABASES = {"database.sqlite3", "database.pgdump"}
 
 
+def signed_manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["manifest"]
+
+
 def run(*args) -> tuple[dict, str]:
     out, err = io.StringIO(), io.StringIO()
     try:
@@ -75,8 +79,12 @@ def test_restore_drill(catalog_loaded, dept, operator, stores, tmp_path):
     (stores["error_files"] / "b1" / "progress.json").write_text("{}", encoding="utf-8")  # not an error file: not backed up
 
     backup = tmp_path / "backup-1"
-    manifest, notes = run("backup", str(backup))
-    assert manifest["ok"] and "已备份" in notes and "存储的文件 4 个" in notes
+    summary, notes = run("backup", str(backup))
+    assert summary["ok"] and "已备份" in notes and "存储的文件 4 个" in notes
+    manifest = signed_manifest(backup)
+    # the command's line sums the files up; each with its hash is in the folder's manifest.json
+    assert summary["manifest"] == str(backup / "manifest.json") and summary["documents"] == manifest["documents"]
+    assert summary["files"] == {"count": 5, "bytes": sum(f["bytes"] for f in manifest["files"].values())}
     documents = {f"documents/cases/{att.stored_name}": attachment, "documents/letters/2026/11/letter-1-0123.pdf": letter,
                  "documents/consents/consent-1-0123.pdf": legacy, "documents/error_files/b1/errors.csv.enc": error_file}
     [database] = set(manifest["files"]) & DATABASES
@@ -146,8 +154,8 @@ def test_restore_drill(catalog_loaded, dept, operator, stores, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_forged_manifest_or_an_extra_file_is_refused(catalog_loaded, stores, tmp_path):
     backup = tmp_path / "b"
-    manifest, _ = run("backup", str(backup))
-    name = next(iter(manifest["files"]))
+    run("backup", str(backup))
+    name = next(iter(signed_manifest(backup)["files"]))
 
     forged = tmp_path / "forged"
     shutil.copytree(backup, forged)
@@ -179,9 +187,10 @@ def test_a_backup_of_before_the_documents_restores_the_database_and_leaves_the_f
     restores; the stored files are left as they are, and the output says so."""
     kept = filestore.write(stores["cases"] / ("c" * 40), EVIDENCE)
     backup = tmp_path / "v1"
-    manifest, _ = run("backup", str(backup))
+    run("backup", str(backup))
+    manifest = signed_manifest(backup)
     shutil.rmtree(backup / "documents")
-    old = {key: value for key, value in manifest.items() if key not in ("ok", "dir", "documents")}
+    old = {key: value for key, value in manifest.items() if key != "documents"}
     old.update(v=1, files={name: value for name, value in manifest["files"].items() if name in DATABASES})
     key_id, signature = chain.sign(old)
     (backup / "manifest.json").write_text(json.dumps({"manifest": old, "key_id": key_id, "signature": signature}), encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from xinyong.security.backup import BackupRefused, backup_create
+from xinyong.security.backup import MANIFEST, BackupRefused, backup_create
 from xinyong.security.services import Actor
 
 
@@ -33,4 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.message} [{exc.code}]") from None
         database = next(name for name in manifest["files"] if "/" not in name)
         self.stderr.write(f"已备份到 {dir}：{database}，存储的文件 {sum(manifest['documents'].values())} 个；审计链头序号 {manifest['audit_head']['seq']}")
-        self.stdout.write(json.dumps({"ok": True, "dir": str(dir), **manifest}, ensure_ascii=False))
+        # a summary: the manifest itself (every file with its hash) is manifest.json in the folder
+        summary = {key: value for key, value in manifest.items() if key != "files"}
+        summary["files"] = {"count": len(manifest["files"]), "bytes": sum(f["bytes"] for f in manifest["files"].values())}
+        self.stdout.write(json.dumps({"ok": True, "dir": str(dir), "manifest": str(Path(dir) / MANIFEST), **summary}, ensure_ascii=False))
