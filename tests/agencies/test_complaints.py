@@ -131,16 +131,32 @@ def test_unfounded_complaint_makes_no_record(consulting, staff, clock):
         services.complaint_record(case=case, values=RECORD, party=party_of(op), actor=actor_of(op))
 
 
-def test_central_bank_has_no_penalty_item_so_no_record(org_subject, register, staff, clock):
+def test_the_central_bank_records_a_substantiated_complaint_as_its_own_penalty(org_subject, register, staff, clock):
+    """Rating agencies register with 人民银行, which supervises them: a complaint it finds
+    substantiated becomes a record of its own penalty item (一数一源)."""
     clock("2026-09-01")
     rating = register(org_subject("吉林省远见信用评级有限公司"), types=["credit_rating"], dept=RMYH)
     clock("2026-09-14")
     case, _ = file(rating)
     assert case.holder.code == RMYH
     op = staff(RMYH)
+    clock("2026-10-09")
     case = services.complaint_close(case=case, outcome="partly", reply="部分属实。", party=party_of(op), actor=actor_of(op))
+    record = services.complaint_record(case=case, values={**RECORD, "decision_no": "长银罚〔2026〕3号"}, party=party_of(op), actor=actor_of(op), user=op)
+    assert (record.item_code, record.department.code, record.subject_id) == ("penalty.rmyh", RMYH, rating.subject_id)
+
+
+def test_a_department_without_a_penalty_item_cannot_record(org_subject, register, staff, clock, monkeypatch):
+    clock("2026-09-01")
+    rating = register(org_subject("吉林省远见信用评级有限公司"), types=["credit_rating"], dept=RMYH)
+    clock("2026-09-14")
+    case, _ = file(rating)
+    op = staff(RMYH)
+    case = services.complaint_close(case=case, outcome="partly", reply="部分属实。", party=party_of(op), actor=actor_of(op))
+    monkeypatch.setattr(services, "record_item_for", lambda department: None)  # a catalog where its system has none
     with pytest.raises(Forbidden, match="没有可报送"):
         services.complaint_record(case=case, values=RECORD, party=party_of(op), actor=actor_of(op))
+    assert not Record.objects.filter(subject_id=rating.subject_id, item_code__startswith="penalty").exists()
 
 
 def test_complaint_bad_input(consulting, clock):

@@ -119,7 +119,7 @@ def test_sync_adds_changes_and_retires(db, catalog_copy, use_catalog):
 
 def test_removing_an_item_that_has_records_is_refused_and_changes_nothing(ingest, penalty_row, catalog_copy, use_catalog):
     assert ingest([penalty_row()]).accepted == 1
-    catalog_copy.edit("items/shuanggongshi.yaml", "    owners: [GSJ, ZJJ, SYJ, HBT, ZJT, JTT, WSJ, NW, SWT, WHT, JYT, GAT, RST, AJJ, SLT, GTT, LYT, XF, MZT, XWCB, ZSCQ, SW, JRB, CZT, TJJ, HG, SJT]", "    owners: [ZJJ, SYJ, HBT, ZJT, JTT, WSJ, NW, SWT, WHT, JYT, GAT, RST, AJJ, SLT, GTT, LYT, XF, MZT, XWCB, ZSCQ, SW, JRB, CZT, TJJ, HG, SJT]")
+    catalog_copy.edit("items/shuanggongshi.yaml", "    owners: [GSJ, ZJJ, SYJ, HBT, ZJT, JTT, WSJ, NW, SWT, WHT, JYT, GAT, RST, AJJ, SLT, GTT, LYT, XF, MZT, XWCB, ZSCQ, SW, JRB, CZT, TJJ, HG, SJT, RMYH]", "    owners: [ZJJ, SYJ, HBT, ZJT, JTT, WSJ, NW, SWT, WHT, JYT, GAT, RST, AJJ, SLT, GTT, LYT, XF, MZT, XWCB, ZSCQ, SW, JRB, CZT, TJJ, HG, SJT, RMYH]")
     # and a harmless change in the same edit, which must not be applied either
     catalog_copy.edit("items/sectors.yaml", "    name: 纳税信用等级评价结果", "    name: 纳税信用评价结果")
     before = snapshot()
