@@ -146,7 +146,7 @@ def test_a_check_for_another_host_is_refused(check_key, company):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_check_and_its_replay_are_stored_as_in_one(listed_bidder, on_day):
+def test_outside_a_transaction_a_check_and_its_replay_are_stored_as_in_one(catalog_loaded, listed_bidder, on_day):
     """As the server runs it (autocommit; on PostgreSQL the nonce, the audit rows and the log line
     go as one statement): the check is stored whole, its replay refused and logged, nothing of
     the replay written."""
