@@ -399,7 +399,7 @@ def _run_prepared(conn, raw, sql: str, params) -> list[tuple] | None:
     from psycopg.adapt import PyFormat
 
     pgconn = raw.pgconn
-    if pgconn.transaction_status != pq.TransactionStatus.IDLE or raw._pipeline is not None:
+    if pgconn.transaction_status != pq.TransactionStatus.IDLE or getattr(raw, "_pipeline", None) is not None:
         return None
     state = _PREPARED.get(raw)
     if state is None:
