@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the l
 # the contexts the check API's statements give their parameters: a column compared, a column
 # inserted into, a VALUES list, an IN list, an array, dates and times, JSON, NULL
 SQL = (
-    'SELECT %s::bigint + 1, upper(%s), %s::timestamptz, %s::date, %s::jsonb -> %s, %s::uuid, %s::text IS NULL,'
+    'SELECT %s * 1, upper(%s), %s::timestamptz, %s::date, %s::jsonb -> %s, %s::uuid, %s::text IS NULL,'
     ' %s = ANY(%s::bigint[]), v.a || %s FROM (VALUES (%s, %s)) v (a, b) WHERE v.b IN (%s, %s)'
 )
 
@@ -100,3 +100,30 @@ def test_values_come_back_as_psycopg_adapts_them():
     row = execute_hot(sql, params)[0]
     # JSON as its text, for the model field to decode, as Django has psycopg give it
     assert row == (datetime(2026, 11, 30, 8, tzinfo=UTC), date(2026, 11, 30), '{"a": 1}', None, Decimal("1.50")) == _django(sql, params)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_deallocated_under_it_are_prepared_again():
+    """psycopg deallocates every prepared statement of its connection when it rolls back or
+    sees DDL (DEALLOCATE ALL), ours too: the next run prepares again instead of failing."""
+    sql = "SELECT %s::int * 2"
+    assert execute_hot(sql, [21]) == [(42,)]
+    with connection.cursor() as cur:
+        cur.execute("DEALLOCATE ALL")
+    assert execute_hot(sql, [21]) == [(42,)]
+    # and as psycopg does it: its own statements prepared inside a transaction, then a rollback
+    for _ in range(3):
+        with transaction.atomic():
+            execute_hot("SELECT %s::text", ["a"])  # the cursor path, prepared by psycopg from its 2nd run
+    with pytest.raises(IntegrityError), transaction.atomic():
+        execute_hot("INSERT INTO security_apinonce (key_id, nonce, expires_at) VALUES (NULL, 'x', now())", [])
+    assert execute_hot(sql, [5]) == [(10,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_starts_afresh():
+    assert execute_hot("SELECT %s::int", [1]) == [(1,)]
+    first = connection._xy_prepared
+    connection.close()
+    assert execute_hot("SELECT %s::int", [2]) == [(2,)]
+    assert connection._xy_prepared is not first and connection._xy_prepared.raw is connection.connection

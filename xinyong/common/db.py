@@ -16,7 +16,6 @@ import json
 import logging
 import sqlite3
 import threading
-import weakref
 from collections import namedtuple
 from datetime import date, datetime
 
@@ -376,58 +375,77 @@ _PREPARED_MAX = 200  # statements prepared by _run_prepared per connection (then
 
 
 class _Prepared:
-    """What `_run_prepared` keeps per psycopg connection: its prepared statements' names and
-    one transformer (psycopg's adaptation of values in and rows out) for all of them."""
+    """What `_run_prepared` keeps for one psycopg connection (on Django's connection wrapper: a
+    reconnect replaces it): the names of the statements it prepared, by SQL and parameter types,
+    and one transformer (psycopg's adaptation of values in and rows out) for all of them."""
 
     def __init__(self, raw):
         from psycopg.adapt import Transformer
 
-        self.names: dict[str, bytes] = {}
+        self.raw = raw
+        self.names: dict[tuple, bytes] = {}
+        self.count = 0  # names are never reused: xy_hot_<count>
         self.tx = Transformer(raw)
-
-
-_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # by psycopg connection
 
 
 def _run_prepared(conn, raw, sql: str, params) -> list[tuple] | None:
     """PostgreSQL, autocommit, not in a transaction: run `sql` as a statement prepared on this
-    connection (at its first run), its values sent as text for the server to read as the
-    statement's parameter types, its rows adapted by psycopg's own loaders — the same values as
-    a psycopg cursor gives. None when it cannot (in a transaction or pipeline, a `%` other than
-    the placeholders, too many statements already): the caller uses a cursor."""
-    from psycopg import errors, pq
+    connection, as a psycopg cursor with server-side binding does — prepared once for its SQL
+    and the types psycopg gives the values (an int of another size is another statement, as
+    psycopg's), the values sent as text, the rows adapted by psycopg's loaders — in one libpq
+    call. None when it cannot (in a transaction or pipeline, a `%` other than the placeholders,
+    too many statements already): the caller uses a cursor. psycopg deallocates every prepared
+    statement of the connection when it rolls back or sees DDL: a statement found gone is
+    prepared again, once."""
+    from psycopg import pq
     from psycopg.adapt import PyFormat
 
     pgconn = raw.pgconn
     if pgconn.transaction_status != pq.TransactionStatus.IDLE or getattr(raw, "_pipeline", None) is not None:
         return None
-    state = _PREPARED.get(raw)
-    if state is None:
-        state = _PREPARED[raw] = _Prepared(raw)
-    name = state.names.get(sql)
+    state = getattr(conn, "_xy_prepared", None)
+    if state is None or state.raw is not raw:
+        state = conn._xy_prepared = _Prepared(raw)
     encoding = raw.info.encoding
-    if name is None:
-        parts = sql.split("%s")
-        if len(state.names) >= _PREPARED_MAX or any("%" in part for part in parts):
-            return None
-        name = f"xy_hot_{len(state.names)}".encode()
-        text = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
-        with conn.wrap_database_errors:
-            result = pgconn.prepare(name, text.encode(encoding), None)
-            if result.status != pq.ExecStatus.COMMAND_OK:
-                raise errors.error_from_result(result, encoding=encoding)
-        state.names[sql] = name
-    tx = state.tx
-    with conn.wrap_database_errors:
+    with raw.lock, conn.wrap_database_errors:
+        tx = state.tx
         values = tx.dump_sequence(params, [PyFormat.TEXT] * len(params))
-        result = pgconn.exec_prepared(name, values)
-        status = result.status
-        if status == pq.ExecStatus.TUPLES_OK:
-            tx.set_pgresult(result)
-            return tx.load_rows(0, result.ntuples, tuple)
-        if status == pq.ExecStatus.COMMAND_OK:
-            return []
-        raise errors.error_from_result(result, encoding=encoding)
+        key = (sql, tx.types)
+        for attempt in (1, 2):
+            name = state.names.get(key)
+            if name is None:
+                parts = sql.split("%s")
+                if len(state.names) >= _PREPARED_MAX or any("%" in part for part in parts):
+                    return None
+                name = f"xy_hot_{state.count}".encode()
+                state.count += 1
+                text = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+                result = pgconn.prepare(name, text.encode(encoding), list(tx.types))
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    raise _failure(pgconn, result, encoding)
+                state.names[key] = name
+            result = pgconn.exec_prepared(name, values)
+            status = result.status
+            if status == pq.ExecStatus.TUPLES_OK:
+                tx.set_pgresult(result)
+                return tx.load_rows(0, result.ntuples, tuple)
+            if status == pq.ExecStatus.COMMAND_OK:
+                return []
+            if attempt == 1 and result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000":  # deallocated
+                state.names.clear()
+                continue
+            raise _failure(pgconn, result, encoding)
+    return None  # not reached
+
+
+def _failure(pgconn, result, encoding: str) -> Exception:
+    """The psycopg error of a failed result; on a connection that broke, OperationalError (as a
+    cursor raises), which Django maps to its own and closes the connection for."""
+    from psycopg import errors, pq
+
+    if pgconn.status != pq.ConnStatus.OK:
+        return errors.OperationalError(f"the connection is lost: {(pgconn.error_message or b'').decode(encoding, 'replace').strip()}")
+    return errors.error_from_result(result, encoding=encoding)
 
 
 def write_together(parts: list[tuple[str, str, list]], last: tuple[str, list]) -> None:
