@@ -71,12 +71,8 @@ STORED_COLUMNS = RECORD_COLUMNS[8:24]  # document_no … data: what _record_colu
 EVENT_COLUMNS = feed.FEED_COLUMNS  # kept for callers of the bulk path
 
 
-def batch_dir(batch: Batch) -> Path:
-    return batch.folder
-
-
 def progress_path(batch: Batch) -> Path:
-    return batch_dir(batch) / "progress.json"
+    return batch.folder / "progress.json"
 
 
 def read_progress(batch: Batch) -> dict:
@@ -130,7 +126,7 @@ class BatchRun:
         self.calendar = calendar()
         self.validator = RowValidator(self.item, today=self.today, mode=batch.mode, regions=set(self.catalog.regions))
         self.resolver = SubjectResolver(source=f"batch:{batch.id}")
-        self.errors = ErrorFileWriter(batch_dir(batch) / "errors.csv.enc")  # encrypted (errorfile.py)
+        self.errors = ErrorFileWriter(batch.folder / "errors.csv.enc")  # encrypted (errorfile.py)
         self.on_progress = on_progress
         self.counts = {"total": 0, "accepted": 0, "rejected": 0, "unchanged": 0, "to_review": 0}
         self.stored_errors: list[BatchError] = []
@@ -736,7 +732,7 @@ def _cleanup_upload(batch: Batch) -> None:
     """The uploaded file holds personal data: it is not kept once processed (its hash is)."""
     try:
         p = batch.source_path
-        if p.is_file() and batch_dir(batch) in p.parents:
+        if p.is_file() and batch.folder in p.parents:
             p.unlink()
     except OSError:
         log.warning("could not remove upload", extra={"batch": batch.id})

@@ -19,7 +19,7 @@ from xinyong.common.errors import FileRejected, Forbidden, InvalidInput, NotFoun
 from xinyong.security.services import Actor
 
 from .models import Batch
-from .pipeline import batch_dir, batch_process
+from .pipeline import batch_process
 
 log = logging.getLogger("xinyong.ingestion")
 MODES = {"submit": "报送", "correct": "更正", "withdraw": "撤销"}
@@ -128,11 +128,11 @@ def batch_submit(
     )
     if copy:
         suffix = Path(filename).suffix.lower()[:10] if Path(filename).suffix else ""
-        dest = batch_dir(batch) / f"source{suffix}"
+        dest = batch.folder / f"source{suffix}"
         try:
             sha, size = _store_file(path, dest, limit)
         except FileRejected:
-            shutil.rmtree(batch_dir(batch), ignore_errors=True)
+            shutil.rmtree(batch.folder, ignore_errors=True)
             raise
         batch.file_path = dest.name  # in the batch's folder (Batch.source_path)
     else:
