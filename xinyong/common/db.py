@@ -384,6 +384,7 @@ class _Prepared:
 
         self.raw = raw
         self.names: dict[tuple, bytes] = {}
+        self.texts: dict[str, str | None] = {}  # SQL -> its text with $n placeholders; None: not taken
         self.count = 0  # names are never reused: xy_hot_<count>
         self.tx = Transformer(raw)
 
@@ -406,6 +407,15 @@ def _run_prepared(conn, raw, sql: str, params) -> list[tuple] | None:
     state = getattr(conn, "_xy_prepared", None)
     if state is None or state.raw is not raw:
         state = conn._xy_prepared = _Prepared(raw)
+    text = state.texts.get(sql, "")
+    if text == "":  # not seen yet: said once whether it can be taken
+        if len(state.texts) >= _PREPARED_MAX:
+            return None
+        parts = sql.split("%s")
+        text = None if any("%" in part for part in parts) else parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+        state.texts[sql] = text
+    if text is None:
+        return None
     encoding = raw.info.encoding
     with raw.lock, conn.wrap_database_errors:
         tx = state.tx
@@ -414,12 +424,10 @@ def _run_prepared(conn, raw, sql: str, params) -> list[tuple] | None:
         for attempt in (1, 2):
             name = state.names.get(key)
             if name is None:
-                parts = sql.split("%s")
-                if len(state.names) >= _PREPARED_MAX or any("%" in part for part in parts):
+                if len(state.names) >= _PREPARED_MAX:
                     return None
                 name = f"xy_hot_{state.count}".encode()
                 state.count += 1
-                text = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
                 result = pgconn.prepare(name, text.encode(encoding), list(tx.types))
                 if result.status != pq.ExecStatus.COMMAND_OK:
                     raise _failure(pgconn, result, encoding)
