@@ -108,3 +108,52 @@ def test_the_calendar_in_use_follows_the_catalog_directory(tmp_path, settings):
     (folder / "calendar.yaml").write_text(text.replace("      - 2026-10-01..2026-10-07\n", "      - 2026-10-01..2026-10-07\n      - 2026-11-30\n"), encoding="utf-8")
     settings.XINYONG = {**settings.XINYONG, "CATALOG_DIR": str(folder)}
     assert not calendar().is_working_day(d("2026-11-30"))
+
+
+def _only(tmp_path, *years: int):
+    """A calendar holding these years (New Year's Day off in each), nothing else."""
+    body = "".join(f"  {y}:\n    source: test\n    off: [{y}-01-01]\n    work: []\n" for y in years)
+    path = tmp_path / "calendar.yaml"
+    path.write_text(f"version: test\nyears:\n{body}", encoding="utf-8")
+    return load_calendar(path)
+
+
+def test_a_deadline_in_a_year_without_its_holidays_says_it_was_counted_monday_to_friday(tmp_path):
+    cal = _only(tmp_path, 2029)
+    assert cal.assumed(d("2029-12-31")) == "" and cal.assumed(None) == ""
+    note = cal.assumed(d("2030-01-07"))
+    assert "2030年节假日安排尚未载入工作日历" in note and "周一至周五" in note
+    assert cal.assumed(d("2030-01-07"), short=True) == "（暂按周一至周五计算）"
+
+
+def test_the_staff_are_told_from_november_that_next_year_is_missing_and_always_when_this_year_is(tmp_path):
+    cal = _only(tmp_path, 2029)
+    assert cal.coverage_note(d("2029-10-31")) is None  # deadlines do not reach into 2030 yet
+    assert "尚未载入2030年" in cal.coverage_note(d("2029-11-01"))
+    assert "缺少2030年" in cal.coverage_note(d("2030-02-01"))
+    assert _only(tmp_path, 2029, 2030).coverage_note(d("2029-12-01")) is None
+
+
+def test_the_system_check_and_the_operations_page_carry_the_warning(tmp_path, monkeypatch, client, platform_admin):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from xinyong.common import calendar as module
+
+    _only(tmp_path, 2029)
+    monkeypatch.setattr(module, "calendar_file", lambda: tmp_path / "calendar.yaml")  # in use: 2029 only
+    client.force_login(platform_admin)
+
+    def told(day: str) -> tuple[str, str]:
+        monkeypatch.setattr(timezone, "localdate", lambda *a, **k: d(day))
+        out = StringIO()
+        call_command("check", stdout=out, stderr=out)
+        return out.getvalue(), client.get("/dept/security/").content.decode()
+
+    check, page = told("2029-11-15")
+    assert "catalog.W101" in check and "尚未载入2030年" in check
+    assert "尚未载入2030年的节假日安排" in page
+    check, page = told("2029-06-01")
+    assert "catalog.W101" not in check and "节假日安排" not in page

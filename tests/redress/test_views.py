@@ -179,3 +179,21 @@ def test_a_replayed_form_files_once_and_filings_are_rate_limited(client, setup, 
     assert client.post(f"/objections/new/{record.pk}/", {**data, "nonce": "other-1"}).status_code == 302
     assert client.post(f"/objections/new/{record.pk}/", {**data, "nonce": "other-2"}).status_code == 429
     assert Case.objects.count() == 2
+
+
+def test_a_deadline_in_a_year_whose_holidays_are_not_loaded_says_so(client, firm, clock, tmp_path, monkeypatch, staff):
+    from xinyong.common import calendar as module
+
+    (tmp_path / "calendar.yaml").write_text("years:\n  2029:\n    off: [2029-01-01]\n", encoding="utf-8")
+    monkeypatch.setattr(module, "calendar_file", lambda: tmp_path / "calendar.yaml")  # 2030 not loaded
+    clock("2029-12-20")
+    _, record = firm(decided="2029-12-01")
+    filed = client.post(f"/objections/new/{record.pk}/", {"name": "王五", "contact": "13800001111", "reasons": "罚款金额有误", "fields": ["content"]}, follow=True)
+    case = Case.objects.get()
+    assert case.due_on.year == 2030
+    assert "2030年节假日安排尚未载入工作日历，暂按周一至周五计算" in filed.content.decode()
+    clock("2030-01-02")
+    staff_client = Client()
+    staff_client.force_login(staff("220100-GSJ"))
+    assert "2030年节假日安排尚未载入工作日历" in staff_client.get(f"/dept/cases/{case.pk}/").content.decode()
+    assert "（暂按周一至周五计算）" in staff_client.get("/dept/cases/").content.decode()

@@ -5,7 +5,9 @@ The data is configuration (`calendar.yaml` in the catalog directory, `XINYONG["C
 reloaded when the file changes. A weekday is a working day unless the file lists it as `off`; a
 weekend day is not, unless the file lists it as `work` (调休上班). A year the file does not list
 falls back to Monday–Friday; `is_known()` tells the caller so (the deadline may move once the
-State Council publishes that year's holidays).
+State Council publishes that year's holidays), `assumed()` is the note shown beside such a
+deadline (template filter `workday_note`), and `coverage_note()` warns the staff in time (the
+system check catalog.W101 and the security operations page).
 """
 
 from __future__ import annotations
@@ -38,6 +40,29 @@ class WorkCalendar:
     def is_known(self, day: date) -> bool:
         """True when `day`'s year is in the calendar file (holidays known, not assumed)."""
         return day.year in self.known_years
+
+    def assumed(self, day: date | None, *, short: bool = False) -> str:
+        """Beside a deadline: '' when `day`'s year is in the calendar; otherwise the note that
+        it was counted Monday to Friday (the year's holidays not loaded yet); `short`: for a
+        table cell."""
+        if day is None or self.is_known(day):
+            return ""
+        if short:
+            return "（暂按周一至周五计算）"
+        return f"（{day.year}年节假日安排尚未载入工作日历，暂按周一至周五计算，可能顺延）"
+
+    def coverage_note(self, today: date) -> str | None:
+        """What the staff must be told on `today` about the years the calendar holds: this year
+        missing (every deadline counted Monday to Friday), or, from 1 November (the State Council
+        publishes next year's holidays in the autumn, and deadlines begin to reach into next
+        year), next year missing. None when both are there."""
+        if today.year not in self.known_years:
+            return (f"工作日历缺少{today.year}年的节假日安排：本年的办理期限、公示期限均暂按周一至周五计算，"
+                    f"可能早于依法应有的期限。请按国务院办公厅的通知在 calendar.yaml 中补充{today.year}年。")
+        if today.month >= 11 and today.year + 1 not in self.known_years:
+            return (f"工作日历尚未载入{today.year + 1}年的节假日安排：跨入{today.year + 1}年的办理期限暂按周一至周五计算，"
+                    f"可能早于依法应有的期限。国务院办公厅关于{today.year + 1}年部分节假日安排的通知发布后，请在 calendar.yaml 中补充。")
+        return None
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after `start` (start itself not counted): the last day of a
@@ -136,3 +161,16 @@ def calendar() -> WorkCalendar:
     """The working-day calendar; reloaded when the file changes."""
     path = calendar_file()
     return _cached(str(path), path.stat().st_mtime_ns)
+
+
+def check_calendar(app_configs=None, **kwargs) -> list:
+    """System check (start-up: runserver, serve, worker, migrate; `xinyong check`): the calendar
+    loads, and holds this year and, from 1 November, next year (`coverage_note`)."""
+    from django.core import checks
+    from django.utils import timezone
+
+    try:
+        note = calendar().coverage_note(timezone.localdate())
+    except CatalogError as exc:
+        return [checks.Error(f"工作日历有误：{exc.message}", id="catalog.E101")]
+    return [checks.Warning(note, id="catalog.W101")] if note else []

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from . import chain
 from .models import AuditCheckpoint, AuditEntry
@@ -126,7 +127,10 @@ def verify_export(path: Path, *, public_keys=()) -> chain.Report:
 def operations_overview(*, alerts: int = 50, refusals: int = 30) -> dict:
     """What the operations page (/dept/security/) shows: recent alerts (new first), recent refused
     API requests and failed logins, the audit chain's head, last checkpoint and last scheduled
-    verification, and the last backup."""
+    verification, the last backup, and the working-day calendar's warning when it lacks a year
+    (`common.calendar.WorkCalendar.coverage_note`)."""
+    from xinyong.common.calendar import calendar
+
     from .models import Alert, ApiRequest
 
     head = AuditEntry.objects.order_by("-seq").values("seq", "hash", "at").first()
@@ -145,4 +149,5 @@ def operations_overview(*, alerts: int = 50, refusals: int = 30) -> dict:
         "verified": verified,
         "backup": backup,
         "restore": restore,
+        "calendar_note": calendar().coverage_note(timezone.localdate()),
     }
