@@ -11,6 +11,9 @@ kernel and the next one is woken at the release. A writer then waits as long as 
 before it lasts, where the busy handler gave up after "timeout" seconds (database is locked).
 Connections that do not use this backend (sqlite3 from the command line, the WAL checkpoint
 thread) still meet SQLite's own lock and busy handler, as before. In-memory databases: as Django's.
+The lock file is opened once per connection and process (a process forked with the connection
+open opens its own: a lock is shared by every copy of the descriptor that took it) and closed
+with the connection; between transactions it is unlocked (LOCK_UN).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from django.db.backends.sqlite3 import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _write_lock = None  # the open lock file while this connection's transaction holds it
+    _lock_file = None  # (pid, descriptor) of the open lock file
+    _locked = False  # this connection's transaction holds the lock
 
     def _lock_path(self) -> str | None:
         name = str(self.settings_dict.get("NAME") or "")
@@ -33,21 +37,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return name + ".writelock"
 
     def _take_write_lock(self) -> None:
-        path = self._lock_path()
-        if path is None or self._write_lock is not None:
+        if self._locked:
             return
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._write_lock = fd
+        path = self._lock_path()
+        if path is None:
+            return
+        pid = os.getpid()
+        if self._lock_file is None or self._lock_file[0] != pid:  # never another process's copy
+            self._lock_file = (pid, os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        fcntl.flock(self._lock_file[1], fcntl.LOCK_EX)
+        self._locked = True
 
     def _release_write_lock(self) -> None:
-        fd, self._write_lock = self._write_lock, None
-        if fd is not None:
-            os.close(fd)  # closing the descriptor releases the flock
+        if self._locked:
+            self._locked = False
+            fcntl.flock(self._lock_file[1], fcntl.LOCK_UN)
+
+    def _close_lock_file(self) -> None:
+        lock_file, self._lock_file = self._lock_file, None
+        if lock_file is not None and lock_file[0] == os.getpid():
+            os.close(lock_file[1])
 
     def _start_transaction_under_autocommit(self):
         self._take_write_lock()
@@ -74,3 +83,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._close()
         finally:
             self._release_write_lock()
+            self._close_lock_file()
