@@ -62,13 +62,14 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, ignore_conflict
     if not rows:
         return
     name = table(model)
-    connection.ensure_connection()  # normally opened by the caller's transaction already
-    raw = connection.connection
+    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, looked up once (insert_sql)
+    conn.ensure_connection()  # normally opened by the caller's transaction already
+    raw = conn.connection
     cols = ", ".join(f'"{c}"' for c in columns)
     # the driver's own errors become Django's (IntegrityError, DataError...), as through the ORM:
     # callers catch those, e.g. a unique key taken by a concurrent batch on PostgreSQL
-    with connection.wrap_database_errors:
-        if connection.vendor == "postgresql":
+    with conn.wrap_database_errors:
+        if conn.vendor == "postgresql":
             if ignore_conflicts:
                 marks = ", ".join("%s" for _ in columns)
                 with raw.cursor() as cur:
@@ -281,6 +282,7 @@ def select_rows(model, where: str, params, *, related: tuple[str, ...] = (), ord
     for answers that read tens of thousands of rows (a bulk check). `only`: the attnames to read
     of the model and of each joined relation, in that order (a tuple of tuples; the primary key
     first in each); the rows then have those attributes only. `hot`: as in `select_instances`."""
+    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, looked up once (insert_sql)
     head, layout = _select_plan(model, tuple(related), only)
     types = [_row_type(m, (), only[n + 1] if only else None) for n, (m, _, _, _) in enumerate(layout[1:])]
     main_type = _row_type(model, tuple(related), only[0] if only else None)
@@ -300,7 +302,7 @@ def select_rows(model, where: str, params, *, related: tuple[str, ...] = (), ord
             for n, col, converters in todo:
                 value = values[n]
                 for convert in converters:
-                    value = convert(value, col, connection)
+                    value = convert(value, col, conn)
                 values[n] = value
             parts.append(values)
         nested = [t(*v) if v[0] is not None else None for t, v in zip(types, parts[1:], strict=True)]
@@ -312,15 +314,16 @@ def insert_sql(model, values: dict) -> tuple[str, list]:
     """(SQL, params) of the INSERT of one row: {field name or attname (e.g. "key_id"): Python
     value}, stored as the ORM would store it (no save(), no signals, no defaults beyond the
     database's — name every column you need)."""
+    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each attribute of the `connection` proxy is a context-local lookup
     names = tuple(values)
-    key = (model, names, connection.vendor)
+    key = (model, names, conn.vendor)
     plan = _INSERTS.get(key)
     if plan is None:
         fields = [model._meta.get_field(n) for n in names]
         sql = f'INSERT INTO "{table(model)}" ({", ".join(chr(34) + f.column + chr(34) for f in fields)}) VALUES ({", ".join("%s" for _ in fields)})'  # noqa: S608
         plan = _INSERTS[key] = (sql, fields)
     sql, fields = plan
-    return sql, [f.get_db_prep_save(values[n], connection) for n, f in zip(names, fields, strict=True)]
+    return sql, [f.get_db_prep_save(values[n], conn) for n, f in zip(names, fields, strict=True)]
 
 
 def insert_one(model, values: dict) -> None:

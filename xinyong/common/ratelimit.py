@@ -78,14 +78,17 @@ def retry_seconds(limit: int, current: int, previous: int, into: float, period: 
 
 
 def count_up(key: str, *, timeout: int) -> int:
-    """Add one to a counter in the cache (created with `timeout` seconds to live); the new count."""
-    if cache.add(key, 1, timeout=timeout):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=timeout)
-        return 1
+    """Add one to a counter in the cache (created with `timeout` seconds to live); the new count.
+    The counter mostly exists (every request of a window but its first): incr first, one cache
+    operation."""
+    for _ in range(2):
+        try:
+            return cache.incr(key)
+        except ValueError:  # not there (yet, or any more): create it, unless another request just did
+            if cache.add(key, 1, timeout=timeout):
+                return 1
+    cache.set(key, 1, timeout=timeout)  # created and expired again between the calls: count afresh
+    return 1
 
 
 def too_many(request, retry_after: int, *, api: bool = False):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -425,7 +425,7 @@ _SQL_CHECK_HITS = (
 
 
 def _prep(column: str, value):
-    return Check._meta.get_field(column).get_db_prep_value(value, connection)
+    return Check._meta.get_field(column).get_db_prep_value(value, connections[DEFAULT_DB_ALIAS])  # the wrapper, not the proxy (common.db.insert_sql)
 
 
 def _subject_out(code: Code, row) -> dict:
