@@ -4,7 +4,7 @@ boundary, a client within its rate is never refused, and Retry-After is a wait t
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import RequestFactory
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -89,3 +89,24 @@ def test_after_retry_after_seconds_of_silence_one_more_request_is_allowed(limit,
             assert not sliding_allowed(limit, current + 1, previous, sooner)
         elif sooner < 2:
             assert not sliding_allowed(limit, 1, current, sooner - 1)
+
+
+def test_the_counter_counts_from_one_again_once_it_has_expired(monkeypatch):
+    from xinyong.common.ratelimit import count_up
+
+    cache.clear()
+    assert [count_up("rl:test:c", timeout=60) for _ in range(3)] == [1, 2, 3]
+    cache.delete("rl:test:c")  # expired
+    assert count_up("rl:test:c", timeout=60) == 1
+    # created by another request between this one's incr and add: counted on that one
+    backend = type(caches["default"])
+    real_add = backend.add
+
+    def add_after_another(self, key, value, timeout=None, version=None):
+        real_add(self, key, 1, timeout=timeout, version=version)  # the other request's
+        return real_add(self, key, value, timeout=timeout, version=version)
+
+    cache.delete("rl:test:c")
+    monkeypatch.setattr(backend, "add", add_after_another)
+    assert count_up("rl:test:c", timeout=60) == 2
+    cache.clear()
