@@ -77,7 +77,7 @@ def test_overdue_complaint_across_the_holiday_is_escalated(consulting, staff, cl
     clock("2026-09-14")
     case, _ = file(consulting)
     clock("2026-10-09")  # within the holiday-extended deadline: a reminder only
-    assert run_job("cases.deadlines") == {"reminded": 1, "escalated": 0}
+    assert run_job("cases.deadlines") == {"redated": 0, "reminded": 1, "escalated": 0}
     clock("2026-10-10")  # the last day (a make-up working Saturday): not overdue yet
     assert run_job("cases.deadlines")["escalated"] == 0
     clock("2026-10-11")

@@ -44,7 +44,7 @@ def test_overdue_objection_is_escalated_to_the_credit_centre_by_the_job(firm, cl
     assert AuditEntry.objects.filter(action="case.objection.escalate", object_id=str(case.pk)).exists()
     assert list(selectors.work_queue(centre, escalated=True)) == [case]
     # idempotent: the next run changes nothing
-    assert run_job("cases.deadlines") == {"reminded": 0, "escalated": 0}
+    assert run_job("cases.deadlines") == {"redated": 0, "reminded": 0, "escalated": 0}
     assert case.events.filter(action="escalate").count() == 1
     # the SLA figures count it as open and overdue for the source department
     row = next(r for r in selectors.sla_by_department(day=date(2026, 10, 9)) if r.department.code == "220100-GSJ")
@@ -106,3 +106,42 @@ def test_the_credit_centre_joins_a_department_for_a_joint_verification(firm, clo
     assert list(selectors.work_queue(party_of(sw))) == [case]
     assert selectors.case_for_staff(party_of(sw), case.pk) == case
     assert AuditEntry.objects.filter(action="case.objection.join").exists()
+
+
+def test_a_deadline_counted_monday_to_friday_moves_when_its_years_holidays_are_added(firm, clock, tmp_path, monkeypatch):
+    import os
+
+    from xinyong.common import calendar as module
+
+    path = tmp_path / "calendar.yaml"
+    monkeypatch.setattr(module, "calendar_file", lambda: path)
+
+    def holidays(text: str, stamp: int) -> None:  # the calendar in use (a test year's holidays)
+        path.write_text(f"years:\n  2029:\n    off: [2029-01-01]\n{text}", encoding="utf-8")
+        os.utime(path, ns=(stamp, stamp))
+
+    holidays("", 1)
+    clock("2029-12-20")
+    _, record = firm(decided="2029-12-01")
+    case, _ = services.objection_submit(
+        record_id=record.pk, applicant=services.Applicant(name="王五", contact="13800001111"), reasons="金额有误",
+        actor=Actor("public", "公众申请人"), day=date(2029, 12, 20),
+    )
+    assert case.due_on == date(2030, 1, 9)  # 20 days: a Wednesday, 2030's holidays not known
+    assert run_job("cases.deadlines")["redated"] == 0
+
+    holidays("  2030:\n    off: [2030-01-07..2030-01-11]\n", 2)  # the notice for 2030 is added
+    clock("2029-12-27")
+    assert run_job("cases.deadlines")["redated"] == 1
+    case.refresh_from_db()
+    assert case.due_on == date(2030, 1, 14)  # the next working day after the holidays
+    event = case.events.get(action="redate")
+    assert event.public and "2030-01-09" in event.note and "2030-01-14" in event.note
+    assert AuditEntry.objects.filter(action="case.objection.redate", object_id=str(case.pk)).exists()
+    assert run_job("cases.deadlines")["redated"] == 0  # once
+
+    # a case whose state's rule has changed since it entered the state keeps its deadline
+    Case.objects.filter(pk=case.pk).update(deadline_basis="15日（已修改的规则）")
+    holidays("  2030:\n    off: [2030-01-07..2030-01-08]\n", 3)
+    assert run_job("cases.deadlines")["redated"] == 0
+    assert Case.objects.get(pk=case.pk).due_on == date(2030, 1, 14)

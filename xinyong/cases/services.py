@@ -123,8 +123,12 @@ def _enter(case: Case, state_code: str, *, day: date, record_department: Departm
     else:
         case.is_open = True
         case.due_on = state.deadline.due(day) if state.deadline else None
-        case.deadline_basis = (f"{state.deadline.label}（{state.basis}）" if state.deadline else "")[:200]
+        case.deadline_basis = _deadline_basis(state)
         case.reminded_for = None
+
+
+def _deadline_basis(state) -> str:
+    return (f"{state.deadline.label}（{state.basis}）" if state.deadline else "")[:200]
 
 
 def _notify(*, subject=None, user=None, title: str, body: str, url: str = "") -> None:
@@ -318,6 +322,34 @@ def case_message(*, case: Case, party: Party, actor: Actor, body: str, uploads=(
 
 
 # ---------------------------------------------------------------------- reminders and escalation
+def cases_redate(*, day: date | None = None) -> int:
+    """Open cases whose deadline the working-day calendar now in use puts on another day,
+    counted again from the day the case entered its state under the same rule: how a year's
+    holidays added to `calendar.yaml` reach the deadlines counted Monday to Friday before (the
+    pages said they might move). A case whose state's rule has changed since keeps its deadline
+    (its `deadline_basis` is not what the rule says now: the rule at entry applies). Each move:
+    the reminder due again, a public event, an audit entry."""
+    day = day or today()
+    done = 0
+    actor = Actor.system("工作日历更新")
+    for case in Case.objects.filter(is_open=True, due_on__isnull=False).order_by("id"):
+        state = workflow(case.kind).state(case.state)
+        if state.deadline is None or case.deadline_basis != _deadline_basis(state):
+            continue
+        due = state.deadline.due(case.state_since)
+        if due == case.due_on:
+            continue
+        with transaction.atomic():
+            before, case.due_on, case.reminded_for = case.due_on, due, None
+            case.save(update_fields=["due_on", "reminded_for", "updated_at"])
+            note = f"办理期限由 {before.isoformat()} 更正为 {due.isoformat()}（按更新后的工作日历计算{state.deadline.label}）"
+            _event(case, action="redate", label="办理期限按工作日历更正", party=SYSTEM, actor=actor, on=day, note=note, public=True)
+            audit_log(actor=actor, action=f"case.{case.kind}.redate", object_type="case", object_id=case.pk, subject_id=case.subject_id,
+                      detail={"due_on": due.isoformat(), "before": before.isoformat()})
+        done += 1
+    return done
+
+
 def cases_remind(*, day: date | None = None) -> int:
     """Open cases whose deadline is within `reminder_working_days` working days: an internal
     event and a notification to the assignee, once per deadline."""
