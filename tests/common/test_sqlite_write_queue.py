@@ -9,28 +9,35 @@ import subprocess
 import sys
 import time
 
-WRITER = r"""
-import json, sys, time
+# a Django process on the database file argv[1] through the backend argv[2] (busy timeout 0.2 s), and write(hold)
+SETUP = r"""
+import json, os, sys, time
 import django
 from django.conf import settings
-path, engine, hold = sys.argv[1], sys.argv[2], float(sys.argv[3])
+path, engine = sys.argv[1], sys.argv[2]
 settings.configure(USE_TZ=True, DATABASES={"default": {"ENGINE": engine, "NAME": path, "OPTIONS": {
     "transaction_mode": "IMMEDIATE", "timeout": 0.2, "init_command": "PRAGMA journal_mode=WAL;"}}})
 django.setup()
 from django.db import connection, transaction
-started = time.time()
-try:
-    with transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute("INSERT INTO t (who) VALUES (%s)", [hold])
-        time.sleep(hold)
-    print(json.dumps({"ok": True, "started": started, "committed": time.time()}))
-except Exception as exc:
-    print(json.dumps({"ok": False, "error": str(exc)}))
+
+def write(hold):  # one transaction, held open `hold` seconds
+    started = time.time()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("INSERT INTO t (who) VALUES (%s)", [hold])
+            time.sleep(hold)
+        return {"ok": True, "started": started, "committed": time.time()}
+    except Exception as exc:
+        return {"ok": False, "error": str(exc)}
+"""
+
+WRITER = SETUP + r"""
+print(json.dumps(write(float(sys.argv[3]))))
 """
 
 
-def _race(tmp_path, engine: str) -> tuple[dict, dict]:
+def _database(tmp_path):
     import sqlite3
 
     path = tmp_path / "db.sqlite3"
@@ -39,6 +46,11 @@ def _race(tmp_path, engine: str) -> tuple[dict, dict]:
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who REAL)")
     con.commit()
     con.close()
+    return path
+
+
+def _race(tmp_path, engine: str) -> tuple[dict, dict]:
+    path = _database(tmp_path)
     first = subprocess.Popen([sys.executable, "-c", WRITER, str(path), engine, "1.0"], stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)  # the first writer's transaction is open (it holds it for 1 s)
     second = subprocess.run([sys.executable, "-c", WRITER, str(path), engine, "0"], stdout=subprocess.PIPE, text=True, check=True, timeout=60)
@@ -63,27 +75,7 @@ def test_without_the_queue_the_same_writer_gives_up_after_the_busy_timeout(tmp_p
 # one connection, several transactions; and a process forked with that connection open: the lock
 # file stays open between transactions (unlocked), and a forked child opens its own (a copy of
 # the parent's descriptor would share the parent's lock and not wait for it)
-PARENT_AND_CHILD = r"""
-import json, os, sys, time
-import django
-from django.conf import settings
-path, engine = sys.argv[1], sys.argv[2]
-settings.configure(USE_TZ=True, DATABASES={"default": {"ENGINE": engine, "NAME": path, "OPTIONS": {
-    "transaction_mode": "IMMEDIATE", "timeout": 0.2, "init_command": "PRAGMA journal_mode=WAL;"}}})
-django.setup()
-from django.db import connection, transaction
-
-def write(hold):
-    started = time.time()
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cur:
-                cur.execute("INSERT INTO t (who) VALUES (%s)", [hold])
-            time.sleep(hold)
-        return {"ok": True, "started": started, "committed": time.time()}
-    except Exception as exc:
-        return {"ok": False, "error": str(exc)}
-
+PARENT_AND_CHILD = SETUP + r"""
 first = write(0)  # the connection and its lock file are open now
 child = os.fork()
 if child == 0:
@@ -97,14 +89,7 @@ print(json.dumps({"first": first, "second": second}), flush=True)
 
 
 def test_a_connection_writes_again_and_a_forked_child_still_waits_for_it(tmp_path):
-    import sqlite3
-
-    path = tmp_path / "db.sqlite3"
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who REAL)")
-    con.commit()
-    con.close()
+    path = _database(tmp_path)
     out = subprocess.run([sys.executable, "-c", PARENT_AND_CHILD, str(path), "xinyong.common.sqlite_locked"], stdout=subprocess.PIPE, text=True, check=True, timeout=60)
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     child = next(x["child"] for x in lines if "child" in x)
