@@ -145,3 +145,12 @@ def test_a_deadline_counted_monday_to_friday_moves_when_its_years_holidays_are_a
     holidays("  2030:\n    off: [2030-01-07..2030-01-08]\n", 3)
     assert run_job("cases.deadlines")["redated"] == 0
     assert Case.objects.get(pk=case.pk).due_on == date(2030, 1, 14)
+
+
+def test_a_case_in_a_state_since_removed_from_the_workflow_keeps_its_deadline(firm, clock):
+    clock("2026-09-15")
+    _, record = firm(decided="2026-05-10")
+    case = objection(record)
+    Case.objects.filter(pk=case.pk).update(state="retired_state")
+    assert run_job("cases.deadlines")["redated"] == 0
+    assert Case.objects.get(pk=case.pk).due_on == date(2026, 10, 8)

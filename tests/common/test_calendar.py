@@ -157,3 +157,15 @@ def test_the_system_check_and_the_operations_page_carry_the_warning(tmp_path, mo
     assert "尚未载入2030年的节假日安排" in page
     check, page = told("2029-06-01")
     assert "catalog.W101" not in check and "节假日安排" not in page
+
+
+def test_the_system_check_names_a_broken_or_missing_calendar(tmp_path, monkeypatch):
+    from xinyong.common import calendar as module
+
+    path = tmp_path / "calendar.yaml"
+    monkeypatch.setattr(module, "calendar_file", lambda: path)
+    missing = module.check_calendar()
+    assert [e.id for e in missing] == ["catalog.E101"] and "无法读取" in missing[0].msg
+    path.write_text("years:\n  2029:\n    off: [2029-02-30]\n", encoding="utf-8")
+    broken = module.check_calendar()
+    assert [e.id for e in broken] == ["catalog.E101"] and "2029-02-30" in broken[0].msg

@@ -56,3 +56,9 @@ def test_an_unknown_key_is_refused_at_its_line_with_the_allowed_ones():
 def test_what_is_not_a_mapping_is_refused_as_such(value):
     with pytest.raises(CatalogError, match="应为映射"):
         spec_keys(value, {"code"}, "事项")
+
+
+def test_a_date_that_does_not_exist_is_refused_with_its_file_and_line():
+    with pytest.raises(CatalogError) as caught:
+        load_yaml("calendar.yaml", text="years:\n  2029:\n    off: [2029-01-01, 2029-02-30]\n")
+    assert caught.value.message.startswith("calendar.yaml:3: ") and "2029-02-30 不存在" in caught.value.message

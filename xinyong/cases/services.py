@@ -333,8 +333,8 @@ def cases_redate(*, day: date | None = None) -> int:
     done = 0
     actor = Actor.system("工作日历更新")
     for case in Case.objects.filter(is_open=True, due_on__isnull=False).order_by("id"):
-        state = workflow(case.kind).state(case.state)
-        if state.deadline is None or case.deadline_basis != _deadline_basis(state):
+        state = workflow(case.kind).states.get(case.state)  # a state since removed from cases.yaml: kept
+        if state is None or state.deadline is None or case.deadline_basis != _deadline_basis(state):
             continue
         due = state.deadline.due(case.state_since)
         if due == case.due_on:

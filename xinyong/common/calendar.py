@@ -173,4 +173,6 @@ def check_calendar(app_configs=None, **kwargs) -> list:
         note = calendar().coverage_note(timezone.localdate())
     except CatalogError as exc:
         return [checks.Error(f"工作日历有误：{exc.message}", id="catalog.E101")]
+    except OSError as exc:
+        return [checks.Error(f"工作日历文件无法读取：{calendar_file()}（{exc.strerror or exc}）", id="catalog.E101")]
     return [checks.Warning(note, id="catalog.W101")] if note else []

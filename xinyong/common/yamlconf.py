@@ -37,7 +37,15 @@ class LList(list):
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
-    pass
+    def construct_yaml_timestamp(self, node):
+        # a date that does not exist (2029-02-30) raised a bare ValueError, with no file or line
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"日期 {node.value} 不存在（{exc}）", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 # Booleans as YAML 1.2 has them: only true/false. Under YAML 1.1 rules `off`, `on`, `yes` and `no`
