@@ -206,3 +206,18 @@ def test_a_tip_off_receipt_code_does_not_open_the_case_page(client, target):
     session.save()
     assert client.get(f"/cases/{case.public_id}/").status_code == 404
     assert client.post("/tipoffs/track/", {"code": code}).status_code == 200
+
+
+def test_the_receipt_page_gives_the_deadline_and_says_when_it_was_counted_monday_to_friday(client, firm, clock, tmp_path, monkeypatch):
+    from xinyong.common import calendar as module
+
+    (tmp_path / "calendar.yaml").write_text("years:\n  2029:\n    off: [2029-01-01]\n", encoding="utf-8")
+    monkeypatch.setattr(module, "calendar_file", lambda: tmp_path / "calendar.yaml")  # 2030 not loaded
+    clock("2029-12-27")  # 5 working days for the credit centre to route it: into 2030
+    subject, _ = firm(decided="2029-12-01")
+    response = client.post("/tipoffs/new/", form(subject, occurred_from="2029-12-01"), REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 302, html(response)[:2000]
+    case = Case.objects.filter(kind="tipoff").latest("id")
+    assert case.due_on.year == 2030
+    page = html(client.get("/tipoffs/filed/"))
+    assert f"<dd>{case.due_on.isoformat()}（2030年节假日安排尚未载入工作日历，暂按周一至周五计算，可能顺延）</dd>" in page

@@ -56,10 +56,10 @@ class WorkCalendar:
         missing (every deadline counted Monday to Friday), or, from 1 November (the State Council
         publishes next year's holidays in the autumn, and deadlines begin to reach into next
         year), next year missing. None when both are there."""
-        if today.year not in self.known_years:
+        if not self.is_known(today):
             return (f"工作日历缺少{today.year}年的节假日安排：本年的办理期限、公示期限均暂按周一至周五计算，"
                     f"可能早于依法应有的期限。请按国务院办公厅的通知在 calendar.yaml 中补充{today.year}年。")
-        if today.month >= 11 and today.year + 1 not in self.known_years:
+        if today.month >= 11 and not self.is_known(date(today.year + 1, 1, 1)):
             return (f"工作日历尚未载入{today.year + 1}年的节假日安排：跨入{today.year + 1}年的办理期限暂按周一至周五计算，"
                     f"可能早于依法应有的期限。国务院办公厅关于{today.year + 1}年部分节假日安排的通知发布后，请在 calendar.yaml 中补充。")
         return None

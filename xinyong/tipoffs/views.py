@@ -85,7 +85,8 @@ def filed(request):
     shown = request.session.pop(RECEIPT_SESSION, None)
     if not shown:
         return redirect("tipoffs:track")
-    return render(request, "tipoffs/filed.html", {"code": shown["code"], "state": shown["title"], "due_on": shown.get("due_on")})
+    due_on = date.fromisoformat(shown["due_on"]) if shown.get("due_on") else None  # kept in the session as ISO text
+    return render(request, "tipoffs/filed.html", {"code": shown["code"], "state": shown["title"], "due_on": due_on})
 
 
 @never_cache

@@ -16,9 +16,4 @@ register = template.Library()
 
 @register.filter
 def workday_note(day, form: str = "") -> str:
-    if isinstance(day, str):  # an ISO date kept in the session
-        try:
-            day = date.fromisoformat(day)
-        except ValueError:
-            return ""
     return calendar().assumed(day, short=form == "short") if isinstance(day, date) else ""
