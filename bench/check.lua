@@ -1,6 +1,7 @@
 -- wrk script of bench/check.py: pre-signed check requests (the signature covers a one-time
 -- nonce, so each request is sent once, in file order). The file given after `--` has one request
--- per line: body <TAB> timestamp <TAB> nonce <TAB> signature; the key id is the second argument.
+-- per line: body <TAB> timestamp <TAB> nonce <TAB> signature; the key id is the second argument;
+-- a third argument sends them to another path (the check's floors, /bench/floor/read and /write).
 -- At the end the summary line of wrk_summary.lua.
 dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "wrk_summary.lua")  -- summary_line
 
@@ -9,10 +10,11 @@ local i = 0
 
 function init(args)
   local key = args[2]
+  local path = args[3] or "/api/v1/checks"
   for line in io.lines(args[1]) do
     local body, ts, nonce, sig = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$")
     if body then
-      requests[#requests + 1] = wrk.format("POST", "/api/v1/checks", {
+      requests[#requests + 1] = wrk.format("POST", path, {
         ["Content-Type"] = "application/json",
         ["X-Xinyong-Key"] = key,
         ["X-Xinyong-Timestamp"] = ts,

@@ -22,6 +22,13 @@ matter (20 %). The server does what it does in production for each: verify the s
 the nonce, the key's rate limit, find the subject, its active list entries and grades, answer, and
 write the audit row of the check and the API request log.
 
+The check's floors, measured the same way in the same runs with the same requests
+(xinyong/common/bench.py): `/bench/floor/read` runs the check's first statement alone (the data
+version, the subject and whether it has list entries or grades); `/bench/floor/write` runs it and
+then the writes every check makes before it answers (the nonce, the Check row, the request log
+line, through the check's own closing path). No signature, no validation, no measures: what a
+check costs on that database before any of its own work.
+
 Serving: as bench/portal.py (`xinyong serve --no-worker`: gunicorn, 2 × cores + 1 processes of one
 thread). Load: wrk, one thread, at 2 connections (latency without queueing) and 8 (throughput);
 the bare endpoint at the same connection counts. Figures: medians over the runs.
@@ -55,6 +62,9 @@ CONNECTIONS = (2, 8)
 SYSTEM = "FGW"  # 发改委: funding, awards, licensing, tendering, public trading
 LISTED_SHARE = 0.2
 BULK = 100_000
+# the floor of a check on the database served (xinyong/common/bench.py): its first statement
+# alone; that and the writes every check makes before answering (nonce, Check row, log line)
+FLOORS = {"floor_read": "/bench/floor/read", "floor_write": "/bench/floor/write"}
 
 
 # ------------------------------------------------------------------ preparing (child, Django)
@@ -117,8 +127,8 @@ def signed_requests(path: Path, prep: dict, codes: tuple[list[str], list[str]], 
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def wrk_check(url: str, requests_file: Path, key_id: str, connections: int, seconds: int) -> dict:
-    return portal.wrk(url, [requests_file, key_id], connections, seconds, script=LUA)
+def wrk_check(url: str, requests_file: Path, key_id: str, connections: int, seconds: int, path: str | None = None) -> dict:
+    return portal.wrk(url, [requests_file, key_id, *([path] if path else [])], connections, seconds, script=LUA)
 
 
 def one_check(url: str, prep: dict, code: str) -> dict:
@@ -148,13 +158,16 @@ def measure(url: str, folder: Path, prep: dict, codes, args) -> tuple[dict, list
         signed_requests(reqs, prep, codes, max(20_000, seconds * 6_000), rng)
         return wrk_check(url, reqs, prep["key_id"], c, seconds)
 
+    def run_floor(path: str, c: int, seconds: int) -> dict:  # the same requests: the floors ignore the signature
+        return wrk_check(url, reqs, prep["key_id"], c, seconds, path=path)
+
     portal.wrk(url, bare_paths, max(CONNECTIONS), args.warmup)  # warm-up
     run_check(max(CONNECTIONS), args.warmup)
     results: dict = {}
     for run in range(args.runs):
         for c in CONNECTIONS:
-            for key in ("bare", "check"):
-                r = portal.wrk(url, bare_paths, c, args.seconds) if key == "bare" else run_check(c, args.seconds)
+            for key in ("bare", "check", *FLOORS):
+                r = portal.wrk(url, bare_paths, c, args.seconds) if key == "bare" else run_check(c, args.seconds) if key == "check" else run_floor(FLOORS[key], c, args.seconds)
                 results.setdefault((key, c), []).append(r)
                 print(f"  run {run + 1} {key} c={c}: {r['rps']:.1f} req/s, p99 {r['raw_p99'] / 1000:.1f} ms (wrk's corrected {r['p99'] / 1000:.1f}), errors {r['status_errors'] + r['socket_errors']} (load {portal.loadavg()})",
                       file=sys.stderr, flush=True)
@@ -179,12 +192,15 @@ def report(db: str, prep: dict, results: dict, bulk: list[dict], load_before: st
           f"requests: {int(LISTED_SHARE * 100)} % listed organizations, the rest random ones of {prep['random']:,}; each request signed, one-time nonce; "
           f"{wrk_version}, 1 thread; {args.runs} run(s) of {args.seconds} s per line after a {args.warmup} s warm-up; medians; "
           f"load average (1, 5, 15 min) before {load_before}, after {load_after}")
-    labels = (("bare", "bare JSON (/bench/bare)"), ("check", "single check (POST /api/v1/checks)"))
+    labels = (("bare", "bare JSON (/bench/bare)"), ("check", "single check (POST /api/v1/checks)"),
+              ("floor_read", f"floor: lookup only ({FLOORS['floor_read']})"), ("floor_write", f"floor: lookup + closing writes ({FLOORS['floor_write']})"))
     table = portal.print_table([(label, c, results[(key, c)]) for key, label in labels for c in CONNECTIONS])
     med = {(key, c): table[(label, c)] for key, label in labels for c in CONNECTIONS}
     for c in CONNECTIONS:
-        print(f"at {c} connections: check throughput / bare throughput {med[('check', c)]['rps'] / med[('bare', c)]['rps']:.3f} (target ≥ 0.4), "
-              f"check p99 {med[('check', c)]['raw_p99'] / 1000:.1f} ms (target ≤ 10 ms; wrk's corrected {med[('check', c)]['p99'] / 1000:.1f} ms)")
+        bare = med[("bare", c)]["rps"]
+        print(f"at {c} connections: check throughput / bare throughput {med[('check', c)]['rps'] / bare:.3f} (target ≥ 0.4), "
+              f"check p99 {med[('check', c)]['raw_p99'] / 1000:.1f} ms (target ≤ 10 ms; wrk's corrected {med[('check', c)]['p99'] / 1000:.1f} ms); "
+              f"floors / bare: lookup only {med[('floor_read', c)]['rps'] / bare:.3f}, lookup + closing writes {med[('floor_write', c)]['rps'] / bare:.3f}")
     secs = statistics.median(b["seconds"] for b in bulk)
     hits = bulk[0]["answer"]["with_measures"]
     each = ", ".join(f"{b['seconds']:.2f}" for b in bulk)

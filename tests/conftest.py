@@ -46,6 +46,29 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def bench_endpoints(settings):
+    """The benchmark-only endpoints mounted (XINYONG_BENCH_ENDPOINTS=1) for the test, unmounted
+    after it (the URLconf reads the setting when it is loaded)."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import xinyong.urls
+
+    def reload():
+        importlib.reload(xinyong.urls)
+        clear_url_caches()
+
+    settings.XINYONG = {**settings.XINYONG, "BENCH_ENDPOINTS": True}
+    reload()
+    try:
+        yield
+    finally:
+        settings.XINYONG = {**settings.XINYONG, "BENCH_ENDPOINTS": False}
+        reload()
+
+
+@pytest.fixture
 def rng():
     return random.Random(20141)
 

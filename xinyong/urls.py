@@ -42,7 +42,11 @@ urlpatterns = [
     path("", include("xinyong.portal.urls")),  # home, credit files
 ]
 
-if settings.XINYONG.get("BENCH_ENDPOINTS"):  # benchmarks only (bench/portal.py)
-    from xinyong.common.bench import bare
+if settings.XINYONG.get("BENCH_ENDPOINTS"):  # benchmarks only (bench/portal.py, bench/check.py)
+    from xinyong.common.bench import bare, floor
 
-    urlpatterns.insert(0, path("bench/bare", bare))
+    urlpatterns[:0] = [
+        path("bench/bare", bare),
+        path("bench/floor/read", floor, {"writes": False}),
+        path("bench/floor/write", floor, {"writes": True}),
+    ]

@@ -1,16 +1,62 @@
 """Benchmark-only endpoints, mounted only when XINYONG_BENCH_ENDPOINTS=1 (never in production).
 
 `/bench/bare`: a plain Django view returning a small JSON, served by the same server, middleware
-and settings as the portal: the baseline against which `bench/portal.py` measures the portal's
-pages in the same run (docs/benchmarks.md).
+and settings as the portal: the baseline against which `bench/portal.py` and `bench/check.py`
+measure in the same run (docs/benchmarks.md).
+
+`/bench/floor/read` and `/bench/floor/write` (POST, a check's JSON body): the floor of a single
+check (联合奖惩核查) on the database served, measured by `bench/check.py` in the same run. `read`
+runs the check's first statement only (`measures.services.lookup`: the data version, the subject,
+whether it has list entries or grades); `write` runs it and then writes what every check writes
+before its answer leaves (a nonce of the key named in X-Xinyong-Key, a Check row, the request log
+line) through the check's own closing path (`security.middleware.finish`). Neither verifies a
+signature, validates the code or looks for measures: a check cannot cost less than `write`.
+Both go through the whole middleware stack, as the bare endpoint does (the check takes the API's
+lean path): if anything, the floors are measured a little low.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
+import uuid
+from datetime import timedelta
+
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 
 @require_GET
 def bare(request):
     return JsonResponse({"ok": True, "service": "xinyong"})
+
+
+@csrf_exempt
+@require_POST
+def floor(request, *, writes: bool):
+    from xinyong.measures.loader import get_measures
+    from xinyong.measures.services import check_audit, lookup
+    from xinyong.security.keys import key_by_id
+    from xinyong.security.middleware import finish
+    from xinyong.security.signing import HEADER_KEY
+
+    try:
+        body = json.loads(request.body)
+        code, case_no, matter = body["uscc"], body["case_no"], body["matter"]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "bad_request", "message": "请求体应为含 uscc、case_no、matter 的 JSON"}, status=400)
+    if not all(isinstance(v, str) and 0 < len(v) <= 18 for v in (code, matter)) or not isinstance(case_no, str) or not 0 < len(case_no) <= 100:
+        return JsonResponse({"error": "bad_request", "message": "uscc、matter 应为1至18个字符，case_no 为1至100个字符"}, status=400)
+    seq, _at, sid, _kind, _name, on_any, graded = lookup("uscc", code)
+    answer = JsonResponse({"found": sid is not None, "listed_or_graded": bool(on_any or graded), "seq": seq})
+    if not writes:
+        return answer
+    key = key_by_id(request.headers.get(HEADER_KEY, ""))
+    if key is None:
+        return JsonResponse({"error": "unknown_key", "message": f"{HEADER_KEY} 应为已有的接口密钥标识"}, status=400)
+    now = timezone.now()
+    nonce = {"key_id": key.pk, "nonce": secrets.token_hex(16), "expires_at": now + timedelta(minutes=10)}
+    write = check_audit(uuid.uuid4(), now, key, key.department_id, case_no, matter, sid, code, [], secrets.token_hex(16), seq or 0, get_measures().version)
+    return finish(request, answer, {"key": key, "auth": "signed", "nonce": nonce, "writes": [write]})

@@ -173,6 +173,14 @@ def _sql_lookup(scheme: str) -> str:
 
 
 _SQL_LOOKUP: dict[str, str] = {}
+
+
+def lookup(scheme: str, key: str) -> tuple:
+    """A check's first statement: (change feed seq and time, subject id, kind and name, whether it
+    has list entries, whether it has current grades); the subject's three None when not found."""
+    return execute_hot(_sql_lookup(scheme), [key])[0]
+
+
 _HIT_COLUMNS = ["check_row_id", "at", "department_id", "case_no", "matter", "subject_id", "measure", "reasons"]
 _CHECK_COLUMNS = ["public_id", "at", "key_id", "department_id", "case_no", "matter", "subject_id", "subject_code", "hits", "digest", "data_seq", "catalog_version"]
 # where a hit's columns shared with its check (at ... subject_id) stand among the check's values
@@ -351,7 +359,7 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
     case_no = clean_case_no(case_no)
     code = single_code(uscc, id_number)
     day = day or today()
-    seq, at, sid, kind, name, on_any, graded = execute_hot(_sql_lookup(code.scheme), [code.key])[0]
+    seq, at, sid, kind, name, on_any, graded = lookup(code.scheme, code.key)
     version = {"seq": seq, "at": _aware(at)} if seq is not None else {"seq": 0, "at": None}
     row = (sid, kind, name) if sid is not None else None
     measures: list[dict] = []
@@ -366,12 +374,7 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
     now = timezone.now()
     digest = _digest([row[0] if row else None, matter.code, [(m["code"], [_reason_key(r) for r in m["reasons"]]) for m in measures], version["seq"]])
     public_id = uuid.uuid4()
-    values = [
-        _prep("public_id", public_id), _prep("at", now), key.pk if key else None, department.pk, case_no, matter.code,
-        row[0] if row else None, code.shown, len(measures), digest, version["seq"], catalog.version,
-    ]
-    hits = [(m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400]) for m in measures]
-    write = _CheckWrite(values, hits)
+    write = check_audit(public_id, now, key, department.pk, case_no, matter.code, row[0] if row else None, code.shown, measures, digest, version["seq"], catalog.version)
     if defer is not None:
         defer(write)
     else:
@@ -391,6 +394,17 @@ def check_run(*, key, department: Department, matter_code: str, case_no: str, us
         "data_version": {**version, "catalog_version": catalog.version},
         "digest": digest,
     }
+
+
+def check_audit(public_id, at, key, department_id: int, case_no: str, matter_code: str, subject_id: int | None, shown_code: str, measures: list[dict],
+                digest: str, seq: int, catalog_version: str) -> _CheckWrite:
+    """The audit write of one single check (its Check row and a CheckHit per measure answered),
+    to be called in a transaction or handed to `security.auth.defer_write`."""
+    values = [
+        _prep("public_id", public_id), _prep("at", at), key.pk if key else None, department_id, case_no, matter_code,
+        subject_id, shown_code, len(measures), digest, seq, catalog_version,
+    ]
+    return _CheckWrite(values, [(m["code"], ";".join(_reason_key(r) for r in m["reasons"])[:400]) for m in measures])
 
 
 class _CheckWrite:

@@ -374,7 +374,8 @@ XINYONG = {
         "OFFICERS": [a.strip() for a in (env_str("XINYONG_SECURITY_OFFICERS", "") or "").split(",") if a.strip()],
         "VERIFY_HOURS": env_int("XINYONG_AUDIT_VERIFY_HOURS", 24),
     },
-    # benchmarks only: mount /bench/bare (a plain JSON view, the baseline of bench/portal.py)
+    # benchmarks only: mount /bench/bare (a plain JSON view, the baseline of bench/portal.py and
+    # bench/check.py) and the check's floors /bench/floor/read and /bench/floor/write (common/bench.py)
     "BENCH_ENDPOINTS": env_bool("XINYONG_BENCH_ENDPOINTS", False),
     # cases (xinyong/cases: objections, repairs, tip-offs, complaints): attachments — largest
     # file, files per case, the folder outside the web root they are kept in — and the longest

@@ -16,6 +16,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # department systems must sign their requests: a bare bearer token is refused (docs/security.md)
 XINYONG["API"]["BEARER_ALLOWED"] = env_bool("XINYONG_API_BEARER_ALLOWED", False)
+# never the benchmark endpoints (/bench/floor/write writes audit rows without a signature),
+# whatever the environment says: the benchmarks run on settings.base
+XINYONG["BENCH_ENDPOINTS"] = False
 # no demo province (and its accounts with the published password) on a production database
 XINYONG["DEMO_ALLOWED"] = env_bool("XINYONG_DEMO_ALLOWED", False)
 # every staff user signs in with a second factor; passwords age (docs/security.md, "People")
