@@ -51,6 +51,24 @@ def test_a_black_listed_company_checked_for_tendering_is_excluded_with_its_basis
     assert sorted(CheckHit.objects.filter(check_row=row).values_list("measure", flat=True)) == ["procurement_limit", "tendering_limit"]
 
 
+def test_the_audit_keeps_its_department_and_key_though_the_database_no_longer_checks_them(client_of, company, on_day):
+    """The check's row references its key and department without a foreign key in the database
+    (docs/benchmarks.md): the ORM still refuses to delete a department that has checks, and a
+    key can only be revoked."""
+    from django.db.models import ProtectedError
+
+    from xinyong.catalog.models import Department
+
+    with on_day():
+        body = check(client_of("220000-CZT"), company(), matter="tendering").json()
+    row = Check.objects.select_related("key", "department").get(public_id=body["check"])
+    with pytest.raises(ProtectedError) as refused:
+        Department.objects.get(code="220000-CZT").delete()
+    assert row in refused.value.protected_objects
+    row.refresh_from_db()
+    assert row.department.code == "220000-CZT" and row.key.department.code == "220000-CZT"
+
+
 def test_a_red_listed_company_gets_the_green_channel_in_licensing(client_of, company, listed, on_day):
     model = company("吉林省诚信示范建材有限公司")
     listed(model, "integrity_model", dept_code="220000-FGW")

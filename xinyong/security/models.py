@@ -142,7 +142,8 @@ class ApiNonce(models.Model):
 
     # no index of its own: the unique (key, nonce) index serves lookups by key (one index fewer
     # to write on every signed request)
-    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # no foreign key in the database (CASCADE holds in the ORM): see measures.models.Check.key
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     nonce = models.CharField(max_length=64)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -158,7 +159,8 @@ class ApiRequest(models.Model):
     machine reason): the record that issue 7 asks for, and the input of anomaly alerts."""
 
     at = models.DateTimeField(db_index=True)
-    key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)  # (key, at) serves it
+    # (key, at) serves it; no foreign key in the database (SET_NULL holds in the ORM): see measures.models.Check.key
+    key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False, db_constraint=False)
     key_label = models.CharField(max_length=40, blank=True)  # the key id as presented (even unknown)
     department_id = models.BigIntegerField(null=True, blank=True)
     method = models.CharField(max_length=10)
