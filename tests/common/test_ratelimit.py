@@ -110,3 +110,16 @@ def test_the_counter_counts_from_one_again_once_it_has_expired(monkeypatch):
     monkeypatch.setattr(backend, "add", add_after_another)
     assert count_up("rl:test:c", timeout=60) == 2
     cache.clear()
+
+
+def test_check_deploy_warns_while_each_process_counts_on_its_own(settings, tmp_path):
+    from django.core import checks
+
+    def warned() -> bool:
+        return any(m.id == "common.W201" for m in checks.run_checks(include_deployment_checks=True))
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "x"}}
+    assert warned()
+    assert not any(m.id == "common.W201" for m in checks.run_checks())  # only before going live: not at every command
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
+    assert not warned()

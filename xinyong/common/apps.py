@@ -9,5 +9,7 @@ class CommonConfig(AppConfig):
         from django.core import checks
 
         from .calendar import check_calendar
+        from .ratelimit import check_shared_cache
 
         checks.register(check_calendar, "xinyong")
+        checks.register(check_shared_cache, checks.Tags.security, deploy=True)

@@ -113,3 +113,21 @@ def rate_limited(scope: str, *, api: bool = False):
         return wrapper
 
     return decorate
+
+
+def check_shared_cache(app_configs=None, **kwargs):
+    """System check of `xinyong check --deploy`: the rate limits, the login-failure counter and
+    the scraping counter count in Django's cache; one local to each process lets every server
+    process count on its own (`xinyong serve` runs 2 × cores + 1 of them)."""
+    from django.core import checks
+
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return [
+            checks.Warning(
+                "限流、登录失败次数和防爬取计数保存在各服务进程自己的缓存中：有 N 个服务进程时，每个客户端、每个接口密钥实际可达上限的 N 倍。"
+                "请设置 XINYONG_CACHE_URL（redis://… 或 file:///…）使各进程共用计数（docs/operations.md）。",
+                id="common.W201",
+            )
+        ]
+    return []
