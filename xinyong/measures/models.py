@@ -46,10 +46,10 @@ class Check(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     at = models.DateTimeField("核查时间")
     # no foreign key in the database (the ORM's on_delete still holds; keys and departments are
-    # never deleted, only revoked or deactivated): every check wrote one row of each, and PostgreSQL
-    # checked each reference at commit by locking the key's and the department's row FOR KEY
-    # SHARE — the same rows for all of a department's checks, a WAL record each; 15 % of the
-    # database's CPU per check (docs/benchmarks.md). The same for the nonce and the request log.
+    # never deleted, only revoked or deactivated): PostgreSQL checked both references of every
+    # check row at commit by locking the key's and the department's row FOR KEY SHARE — the same
+    # rows for all of a department's checks, a WAL record each; with the nonce's and the request
+    # log line's, 15 % of the database's CPU per check (docs/benchmarks.md).
     key = models.ForeignKey("security.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, db_index=False, db_constraint=False)
     department = models.ForeignKey("catalog.Department", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     case_no = models.CharField("案件编号", max_length=100)
