@@ -26,8 +26,9 @@ The check's floors, measured the same way in the same runs with the same request
 (xinyong/common/bench.py): `/bench/floor/read` runs the check's first statement alone (the data
 version, the subject and whether it has list entries or grades); `/bench/floor/write` runs it and
 then the writes every check makes before it answers (the nonce, the Check row, the request log
-line, through the check's own closing path). No signature, no validation, no measures: what a
-check costs on that database before any of its own work.
+line, through the check's own closing path); both through the check's own path in the
+middleware. No signature, no validation, no measures: what a check costs on that database before
+any of its own work.
 
 Serving: as bench/portal.py (`xinyong serve --no-worker`: gunicorn, 2 × cores + 1 processes of one
 thread). Load: wrk, one thread, at 2 connections (latency without queueing) and 8 (throughput);
@@ -55,6 +56,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import portal  # noqa: E402 — the portal benchmark's data set, server and wrk helpers
 
+from xinyong.common.bench import FLOOR_PATHS  # noqa: E402
 from xinyong.security.signing import sign_request  # noqa: E402
 
 LUA = ROOT / "bench" / "check.lua"
@@ -64,7 +66,7 @@ LISTED_SHARE = 0.2
 BULK = 100_000
 # the floor of a check on the database served (xinyong/common/bench.py): its first statement
 # alone; that and the writes every check makes before answering (nonce, Check row, log line)
-FLOORS = {"floor_read": "/bench/floor/read", "floor_write": "/bench/floor/write"}
+FLOORS = dict(zip(("floor_read", "floor_write"), FLOOR_PATHS, strict=True))
 
 
 # ------------------------------------------------------------------ preparing (child, Django)

@@ -43,10 +43,7 @@ urlpatterns = [
 ]
 
 if settings.XINYONG.get("BENCH_ENDPOINTS"):  # benchmarks only (bench/portal.py, bench/check.py)
-    from xinyong.common.bench import bare, floor
+    from xinyong.common.bench import FLOOR_PATHS, bare, floor
 
-    urlpatterns[:0] = [
-        path("bench/bare", bare),
-        path("bench/floor/read", floor, {"writes": False}),
-        path("bench/floor/write", floor, {"writes": True}),
-    ]
+    read, write = (p.lstrip("/") for p in FLOOR_PATHS)
+    urlpatterns[:0] = [path("bench/bare", bare), path(read, floor, {"writes": False}), path(write, floor, {"writes": True})]

@@ -71,3 +71,19 @@ def test_write_floor_refuses_bad_requests_and_writes_nothing(client, bench_endpo
 def test_floors_take_post_only(client, bench_endpoints):
     assert client.get("/bench/floor/read").status_code == 405
     assert client.get("/bench/floor/write").status_code == 405
+
+
+def test_floors_take_the_checks_path_through_the_middleware(client, bench_endpoints, company, check_key):
+    """As a check: the response middleware of every API answer, not the page middleware (so that
+    the floor costs what the check's own path costs)."""
+    from unittest import mock
+
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    subject, key_id = company(), check_key().split(".")[0]
+    with mock.patch.object(SessionMiddleware, "process_request", side_effect=AssertionError("page middleware")):
+        for path in ("/bench/floor/read", "/bench/floor/write"):
+            response = _post(client, path, {"uscc": subject.uscc, "case_no": "FLOOR-L", "matter": "tendering"}, key_id)
+            assert response.status_code == 200 and response["X-Frame-Options"] == "DENY"
+        with pytest.raises(AssertionError, match="page middleware"):
+            client.get("/bench/bare")  # the baseline goes through every middleware

@@ -10,9 +10,9 @@ runs the check's first statement only (`measures.services.lookup`: the data vers
 whether it has list entries or grades); `write` runs it and then writes what every check writes
 before its answer leaves (a nonce of the key named in X-Xinyong-Key, a Check row, the request log
 line) through the check's own closing path (`security.middleware.finish`). Neither verifies a
-signature, validates the code or looks for measures: a check cannot cost less than `write`.
-Both go through the whole middleware stack, as the bare endpoint does (the check takes the API's
-lean path): if anything, the floors are measured a little low.
+signature, validates the code or looks for measures: a check cannot cost less than `write`. Both
+take the check's own path through the middleware (`security.middleware.ApiLeanPathMiddleware`:
+the response middleware of every API answer, not the page middleware).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from django.views.decorators.http import require_GET, require_POST
 @require_GET
 def bare(request):
     return JsonResponse({"ok": True, "service": "xinyong"})
+
+
+FLOOR_PATHS = ("/bench/floor/read", "/bench/floor/write")
 
 
 @csrf_exempt

@@ -176,9 +176,14 @@ class ApiLeanPathMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self._lean: dict = {}
+        self.paths = LEAN_PATHS
+        if settings.XINYONG.get("BENCH_ENDPOINTS"):  # the check's floors take the check's path (common/bench.py)
+            from xinyong.common.bench import FLOOR_PATHS
+
+            self.paths = LEAN_PATHS + FLOOR_PATHS
 
     def __call__(self, request):
-        if request.method == "POST" and request.path_info in LEAN_PATHS:
+        if request.method == "POST" and request.path_info in self.paths:
             return self._handler(request.path_info)(request)
         return self.get_response(request)
 
