@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.api.conftest import assert_error_shape
 from xinyong.measures.models import Check
 from xinyong.security.models import ApiNonce, ApiRequest
 
@@ -56,15 +57,16 @@ def test_write_floor_writes_what_a_check_writes(client, bench_endpoints, company
         ({"uscc": "91220000MA00000000"}, "x", "bad_request"),  # no case_no, matter
         ({"uscc": "9" * 40, "case_no": "C", "matter": "tendering"}, "x", "bad_request"),
         ({"uscc": ["a"], "case_no": "C", "matter": "tendering"}, "x", "bad_request"),
+        ({"uscc": "91220000MA00000000", "case_no": "C" * 101, "matter": "tendering"}, "x", "bad_request"),
+        ({"uscc": "", "case_no": "C", "matter": "tendering"}, "x", "bad_request"),
+        ("", "x", "bad_request"),
         ({"uscc": "91220000MA00000000", "case_no": "C", "matter": "tendering"}, "xy_0000000000000000", "unknown_key"),
         ({"uscc": "91220000MA00000000", "case_no": "C", "matter": "tendering"}, None, "unknown_key"),
     ],
 )
 def test_write_floor_refuses_bad_requests_and_writes_nothing(client, bench_endpoints, body, key, code):
     before = _counts()
-    response = _post(client, "/bench/floor/write", body, key)
-    assert response.status_code == 400
-    assert response.json()["error"] == code and response.json()["message"]
+    assert_error_shape(_post(client, "/bench/floor/write", body, key), 400, code)
     assert _counts() == before
 
 

@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from xinyong.common.errors import BadRequest
+
 
 @require_GET
 def bare(request):
@@ -45,20 +47,24 @@ def floor(request, *, writes: bool):
     from xinyong.security.middleware import finish
     from xinyong.security.signing import HEADER_KEY
 
+    def refused(message: str, code: str, fields: dict) -> JsonResponse:  # the platform's one error shape
+        exc = BadRequest(message, code=code, fields=fields)
+        return JsonResponse(exc.as_dict(), status=exc.status)
+
     try:
         body = json.loads(request.body)
         code, case_no, matter = body["uscc"], body["case_no"], body["matter"]
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": "bad_request", "message": "请求体应为含 uscc、case_no、matter 的 JSON"}, status=400)
+        return refused("请求体应为含 uscc、case_no、matter 的 JSON", "bad_request", {"body": "应为含 uscc、case_no、matter 的 JSON 对象"})
     if not all(isinstance(v, str) and 0 < len(v) <= 18 for v in (code, matter)) or not isinstance(case_no, str) or not 0 < len(case_no) <= 100:
-        return JsonResponse({"error": "bad_request", "message": "uscc、matter 应为1至18个字符，case_no 为1至100个字符"}, status=400)
+        return refused("uscc、matter 应为1至18个字符，case_no 为1至100个字符", "bad_request", {"body": "字段类型或长度不符"})
     seq, _at, sid, _kind, _name, on_any, graded = lookup("uscc", code)
     answer = JsonResponse({"found": sid is not None, "listed_or_graded": bool(on_any or graded), "seq": seq})
     if not writes:
         return answer
     key = key_by_id(request.headers.get(HEADER_KEY, ""))
     if key is None:
-        return JsonResponse({"error": "unknown_key", "message": f"{HEADER_KEY} 应为已有的接口密钥标识"}, status=400)
+        return refused(f"{HEADER_KEY} 应为已有的接口密钥标识", "unknown_key", {HEADER_KEY: "未知的接口密钥"})
     now = timezone.now()
     nonce = {"key_id": key.pk, "nonce": secrets.token_hex(16), "expires_at": now + timedelta(minutes=10)}
     write = check_audit(uuid.uuid4(), now, key, key.department_id, case_no, matter, sid, code, [], secrets.token_hex(16), seq or 0, get_measures().version)
